@@ -1,0 +1,177 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/legalbot/legalbot/knowledge"
+	"github.com/legalbot/legalbot/store"
+)
+
+// Decision is what the engine decided for a free-text question, exposed for
+// evaluation and tests.
+type Decision = knowledge.Decision
+
+// Decide runs a question (with optional context, newest first) through the
+// same search and policy the bot uses.
+func (e *Engine) Decide(text string, context []string) Decision {
+	return e.decide(text, context)
+}
+
+func (e *Engine) decide(text string, context []string) knowledge.Decision {
+	d := e.cfg.Policy.Decide(e.cfg.Searcher.Search(knowledge.Query{Text: text}))
+	if len(context) == 0 || (d.Outcome == knowledge.Answer && !isFollowUp(text)) {
+		return d
+	}
+	// A follow-up ("what if I have no written contract?") is searched again
+	// with the conversation so far; the better-founded decision wins.
+	withCtx := e.cfg.Policy.Decide(e.cfg.Searcher.Search(knowledge.Query{Text: text, Context: context}))
+	if better(withCtx, d) {
+		return withCtx
+	}
+	return d
+}
+
+// better reports whether decision a is better founded than b.
+func better(a, b knowledge.Decision) bool {
+	if a.Outcome != b.Outcome {
+		return a.Outcome > b.Outcome
+	}
+	return a.Confidence > b.Confidence
+}
+
+// isFollowUp recognises messages that continue the previous question rather
+// than start a new one.
+func isFollowUp(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	for _, p := range []string{"what if", "and if", "what about", "how about", "but if", "if ", "and ", "also",
+		"如果", "那如果", "那", "要是", "假如", "万一", "还有", "另外", "那么", "可是", "但是"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ask answers free text: search, then the answer / suggest / decline policy.
+func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error) {
+	d := e.decide(text, e.context(c))
+	var resp Response
+	switch d.Outcome {
+	case knowledge.Answer:
+		en := d.Hits[0].Entry
+		resp.Replies = []Reply{e.answer(c, en)}
+		e.remember(c, text, d.Outcome, en.ID)
+	case knowledge.Suggest:
+		var rows [][]Button
+		for _, h := range d.Hits {
+			rows = append(rows, []Button{{Label: buttonLabel(h.Entry.Title(c.lang)), Data: "e:" + h.Entry.ID}})
+		}
+		resp.Replies = []Reply{{Text: c.texts.Suggest, Buttons: rows}}
+		e.remember(c, text, d.Outcome, "")
+	default:
+		resp.Replies = []Reply{{Text: c.texts.Decline}}
+		e.remember(c, text, d.Outcome, "")
+	}
+	if !hasFlag(c.sess.StateData, flagDisclaimed) {
+		// The disclaimer is said once, plainly: with /start, or with the first
+		// reply to a citizen who never sent /start.
+		resp.Replies[0].Text += "\n\n" + c.texts.Disclaimer
+		c.sess.StateData = setFlag(c.sess.StateData, flagDisclaimed)
+	}
+	return resp, nil
+}
+
+// context returns the earlier questions a follow-up may continue, newest first.
+func (e *Engine) context(c *turn) []string {
+	turns := c.sess.Turns
+	if len(turns) == 0 {
+		return nil
+	}
+	last := turns[len(turns)-1]
+	if e.cfg.Now().Sub(last.At) > e.cfg.FollowUpWindow {
+		return nil
+	}
+	var out []string
+	for i := len(turns) - 1; i >= 0 && len(out) < 2; i-- {
+		out = append(out, turns[i].Text)
+	}
+	return out
+}
+
+// remember records the turn in the session.
+func (e *Engine) remember(c *turn, text string, o knowledge.Outcome, entry string) {
+	c.sess.AddTurn(store.Turn{At: e.cfg.Now(), Text: truncate(text, 500), Outcome: o.String(), Entry: entry}, e.cfg.MaxTurns)
+	if entry != "" {
+		c.sess.AddAnswer(entry, e.cfg.MaxTurns)
+	}
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// answer renders an entry in the citizen's language (or, marked, in another
+// when it lacks a translation), with its citations and feedback buttons.
+func (e *Engine) answer(c *turn, en *knowledge.Entry) Reply {
+	text, used := en.Lang(c.lang, "zh", "en")
+	var b strings.Builder
+	if used != c.lang {
+		b.WriteString(c.texts.Fallback)
+		b.WriteString("\n\n")
+	}
+	b.WriteString(strings.TrimSpace(text.Answer))
+	if len(en.Citations) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(c.texts.Citations)
+		for _, cit := range en.Citations {
+			b.WriteString("\n• ")
+			b.WriteString(cit.String())
+			if !cit.Effective.IsZero() {
+				b.WriteString(fill(c.texts.Effective, "date", formatDate(cit.Effective, c.lang)))
+			}
+		}
+	}
+	title := ""
+	if len(text.Questions) > 0 {
+		title = text.Questions[0]
+	}
+	return Reply{
+		Title: title,
+		Text:  b.String(),
+		Buttons: [][]Button{{
+			{Label: c.texts.FeedbackUp, Data: "fb:" + en.ID + ":up"},
+			{Label: c.texts.FeedbackDown, Data: "fb:" + en.ID + ":down"},
+		}},
+	}
+}
+
+func formatDate(d knowledge.Date, lang string) string {
+	if lang == "zh" {
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+	}
+	return d.Format("2 January 2006")
+}
+
+func (e *Engine) pressFeedback(ctx context.Context, c *turn, arg string) (Response, error) {
+	id, vote, _ := strings.Cut(arg, ":")
+	if e.cfg.KB.Entry(id) == nil || (vote != string(store.Up) && vote != string(store.Down)) {
+		return Response{Notice: c.texts.Unavailable}, nil
+	}
+	if _, err := e.cfg.Sessions.RecordFeedback(ctx, c.in.Citizen, id, store.Vote(vote)); err != nil {
+		e.cfg.Log.Warn("record feedback", "err", err)
+	}
+	if vote == string(store.Up) {
+		c.sess.DownVotes = 0
+		return Response{Notice: c.texts.ThanksUp, ClearButtons: true}, nil
+	}
+	c.sess.DownVotes++
+	return Response{Replies: []Reply{{Text: c.texts.ThanksDown}}, Notice: c.texts.ThanksUp, ClearButtons: true}, nil
+}
+
+func hasFlag(m map[string]string, k string) bool { return m[k] != "" }

@@ -1,0 +1,24 @@
+package bot
+
+// routes shows every command and button the engine understands. Button data
+// is "<prefix>:<arg>"; it must stay under Telegram's 64 bytes.
+func (e *Engine) routes() {
+	e.commands = map[string]handlerFunc{
+		"start":  e.handleStart,
+		"help":   e.handleHelp,
+		"topics": e.handleTopics,
+		"lang":   e.handleLang,
+		"forget": e.handleForget,
+	}
+	e.buttons = map[string]handlerFunc{
+		"e":      e.pressEntry,    // e:<entry id>         show an entry (suggestion, topic list)
+		"fb":     e.pressFeedback, // fb:<entry id>:up|down rate an answer
+		"t":      e.pressTopic,    // t:<category>[:page]  list a category's questions
+		"topics": e.pressTopics,   // topics:              the category list again
+		"lang":   e.pressLang,     // lang:<zh|en>         choose the language
+		"forget": e.pressForget,   // forget:yes|no        confirm /forget
+	}
+}
+
+// Commands lists the commands to advertise (Telegram's setMyCommands), in order.
+var Commands = []string{"start", "topics", "lang", "forget", "help"}

@@ -1,0 +1,131 @@
+package bot
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Texts is every text citizens see, in one language. The texts live in
+// texts/<lang>.yaml so an office can reword them without touching code.
+type Texts struct {
+	Welcome         string `yaml:"welcome"`
+	Disclaimer      string `yaml:"disclaimer"`
+	Privacy         string `yaml:"privacy"`
+	Help            string `yaml:"help"`
+	Topics          string `yaml:"topics"`
+	TopicEntries    string `yaml:"topic_entries"`
+	TopicEmpty      string `yaml:"topic_empty"`
+	PageNext        string `yaml:"page_next"`
+	PagePrev        string `yaml:"page_prev"`
+	LangPrompt      string `yaml:"lang_prompt"`
+	LangSet         string `yaml:"lang_set"`
+	LangUnknown     string `yaml:"lang_unknown"`
+	ForgetConfirm   string `yaml:"forget_confirm"`
+	ForgetYes       string `yaml:"forget_yes"`
+	ForgetNo        string `yaml:"forget_no"`
+	Forgotten       string `yaml:"forgotten"`
+	ForgetCancelled string `yaml:"forget_cancelled"`
+	Suggest         string `yaml:"suggest"`
+	Decline         string `yaml:"decline"`
+	Citations       string `yaml:"citations"`
+	Effective       string `yaml:"effective"`
+	Fallback        string `yaml:"fallback"`
+	FeedbackUp      string `yaml:"feedback_up"`
+	FeedbackDown    string `yaml:"feedback_down"`
+	ThanksUp        string `yaml:"thanks_up"`
+	ThanksDown      string `yaml:"thanks_down"`
+	NotText         string `yaml:"not_text"`
+	UnknownCommand  string `yaml:"unknown_command"`
+	Unavailable     string `yaml:"unavailable"`
+	Error           string `yaml:"error"`
+	CommandStart    string `yaml:"command_start"`
+	CommandHelp     string `yaml:"command_help"`
+	CommandTopics   string `yaml:"command_topics"`
+	CommandLang     string `yaml:"command_lang"`
+	CommandForget   string `yaml:"command_forget"`
+}
+
+// Catalog holds the texts of every language the bot speaks.
+type Catalog struct {
+	byLang map[string]*Texts
+	langs  []string
+}
+
+//go:embed texts/*.yaml
+var embeddedTexts embed.FS
+
+// DefaultCatalog loads the embedded texts, with vars ({hotline}, {service},
+// {retention}) filled in.
+func DefaultCatalog(vars map[string]string) (*Catalog, error) {
+	sub, _ := fs.Sub(embeddedTexts, "texts")
+	return LoadCatalog(sub, vars)
+}
+
+// LoadCatalog reads <lang>.yaml files from fsys. Every text must be present
+// and non-empty in every language; unknown keys are errors.
+func LoadCatalog(fsys fs.FS, vars map[string]string) (*Catalog, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no texts found")
+	}
+	pairs := make([]string, 0, 2*len(vars))
+	for k, v := range vars {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	fill := strings.NewReplacer(pairs...)
+	c := &Catalog{byLang: map[string]*Texts{}}
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var t Texts
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&t); err != nil {
+			return nil, fmt.Errorf("texts %s: %w", f, err)
+		}
+		v := reflect.ValueOf(&t).Elem()
+		for i := range v.NumField() {
+			s := strings.TrimRight(v.Field(i).String(), "\n")
+			if strings.TrimSpace(s) == "" {
+				return nil, fmt.Errorf("texts %s: %s is missing", f, v.Type().Field(i).Tag.Get("yaml"))
+			}
+			v.Field(i).SetString(fill.Replace(s))
+		}
+		lang := strings.TrimSuffix(f, ".yaml")
+		c.byLang[lang] = &t
+		c.langs = append(c.langs, lang)
+	}
+	slices.Sort(c.langs)
+	return c, nil
+}
+
+// For returns the texts of lang, or of "zh" when the catalog lacks lang.
+func (c *Catalog) For(lang string) *Texts {
+	if t, ok := c.byLang[lang]; ok {
+		return t
+	}
+	return c.byLang["zh"]
+}
+
+// Has reports whether the catalog speaks lang.
+func (c *Catalog) Has(lang string) bool { _, ok := c.byLang[lang]; return ok }
+
+// Languages lists the catalog's languages, sorted.
+func (c *Catalog) Languages() []string { return c.langs }
+
+// fill replaces {key} placeholders in s.
+func fill(s string, kv ...string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = strings.ReplaceAll(s, "{"+kv[i]+"}", kv[i+1])
+	}
+	return s
+}

@@ -1,0 +1,215 @@
+// Package knowledge holds the FAQ knowledge base: the entry model, loaders for
+// the curated YAML files (embedded from data/), the search index and the
+// answer / suggest / decline policy built on its scores.
+//
+// The index is written here rather than taken from bleve: the knowledge base
+// is small (hundreds to tens of thousands of short entries), Chinese needs no
+// dictionary when indexed as character bigrams, and the policy needs per-term
+// evidence (which query terms matched which question, with what weight) that
+// a general engine does not return. The Searcher interface keeps the index
+// replaceable and lets a vector index sit beside it later.
+//
+// The package knows nothing of Telegram, Redis or sessions.
+package knowledge
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Status is an entry's place in the editorial workflow.
+type Status string
+
+// The statuses an entry can have; only published entries are searched.
+const (
+	Draft     Status = "draft"
+	Published Status = "published"
+	Archived  Status = "archived"
+)
+
+// Entry is one question a citizen asks, with its curated answer in one or
+// more languages and the statutes behind it.
+type Entry struct {
+	ID         string          `yaml:"id" json:"id"`
+	Category   string          `yaml:"category" json:"category"`
+	Status     Status          `yaml:"status" json:"status,omitempty"`
+	Updated    Date            `yaml:"updated" json:"updated,omitempty"`
+	ReviewedBy string          `yaml:"reviewed_by" json:"reviewed_by,omitempty"`
+	ReviewBy   Date            `yaml:"review_by" json:"review_by,omitempty"`
+	Tags       []string        `yaml:"tags" json:"tags,omitempty"`
+	Citations  []Citation      `yaml:"citations" json:"citations,omitempty"`
+	Text       map[string]Text `yaml:"text" json:"text"`
+
+	// Source is where the entry was read from, for error messages.
+	Source Source `yaml:"-" json:"-"`
+}
+
+// Source locates an entry in its file.
+type Source struct {
+	File string
+	Line int
+}
+
+// Text is an entry's content in one language.
+type Text struct {
+	// Questions holds the canonical question first, then other phrasings.
+	Questions []string `yaml:"questions" json:"questions"`
+	Answer    string   `yaml:"answer" json:"answer"`
+}
+
+// Citation points at one article of a statute.
+type Citation struct {
+	// Law is the statute's short title, e.g. 劳动合同法 or 民法典.
+	Law string `yaml:"law" json:"law"`
+	// Article is the article number (第三十条 is 30).
+	Article ArticleNumber `yaml:"article" json:"article"`
+	// Effective, when set, is the date the cited version took effect.
+	Effective Date `yaml:"effective" json:"effective,omitempty"`
+}
+
+// String renders the citation the Chinese way: 《劳动合同法》第三十条.
+func (c Citation) String() string {
+	return fmt.Sprintf("《%s》%s", c.Law, c.Article)
+}
+
+// Lang returns the entry's text in lang, or in the first of fallbacks it
+// has, and the language actually used.
+func (e *Entry) Lang(lang string, fallbacks ...string) (Text, string) {
+	if t, ok := e.Text[lang]; ok {
+		return t, lang
+	}
+	for _, l := range fallbacks {
+		if t, ok := e.Text[l]; ok {
+			return t, l
+		}
+	}
+	for _, l := range e.Languages() {
+		return e.Text[l], l
+	}
+	return Text{}, ""
+}
+
+// Title is the entry's canonical question in lang (or a fallback language).
+func (e *Entry) Title(lang string) string {
+	t, _ := e.Lang(lang, "zh", "en")
+	if len(t.Questions) == 0 {
+		return e.ID
+	}
+	return t.Questions[0]
+}
+
+// Languages lists the entry's languages, sorted.
+func (e *Entry) Languages() []string {
+	var ls []string
+	for l := range e.Text {
+		ls = append(ls, l)
+	}
+	slices.Sort(ls)
+	return ls
+}
+
+// Category is a topic citizens can browse.
+type Category struct {
+	ID    string            `yaml:"id" json:"id"`
+	Names map[string]string `yaml:"names" json:"names"`
+}
+
+// Name is the category's name in lang, falling back to any other.
+func (c Category) Name(lang string) string {
+	if n, ok := c.Names[lang]; ok {
+		return n
+	}
+	if n, ok := c.Names["zh"]; ok {
+		return n
+	}
+	return c.ID
+}
+
+// Date is a calendar date written YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, fmt.Errorf("invalid date %q, want YYYY-MM-DD", s)
+	}
+	return Date{t}, nil
+}
+
+// String formats the date as YYYY-MM-DD, or "" for the zero date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	*d = v
+	return err
+}
+
+// KB is a loaded knowledge base: categories and entries, in file order.
+type KB struct {
+	Categories []Category
+	Entries    []*Entry
+	byID       map[string]*Entry
+}
+
+// NewKB builds a knowledge base from categories and entries.
+func NewKB(categories []Category, entries []*Entry) *KB {
+	kb := &KB{Categories: categories, Entries: entries, byID: make(map[string]*Entry, len(entries))}
+	for _, e := range entries {
+		kb.byID[e.ID] = e
+	}
+	return kb
+}
+
+// Entry returns the entry with that id, or nil.
+func (kb *KB) Entry(id string) *Entry { return kb.byID[id] }
+
+// Category returns the category with that id.
+func (kb *KB) Category(id string) (Category, bool) {
+	for _, c := range kb.Categories {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// Published returns the published entries of a category ("" for all).
+func (kb *KB) Published(category string) []*Entry {
+	var out []*Entry
+	for _, e := range kb.Entries {
+		if e.Status == Published && (category == "" || e.Category == category) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// UnmarshalYAML reads YYYY-MM-DD, which YAML would otherwise take as a timestamp.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Value == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(n.Value)
+	*d = v
+	return err
+}
