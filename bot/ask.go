@@ -21,14 +21,29 @@ func (e *Engine) Decide(text string, context []string) Decision {
 }
 
 func (e *Engine) decide(text string, context []string) knowledge.Decision {
-	d := e.cfg.Policy.Decide(e.cfg.Searcher.Search(knowledge.Query{Text: text}))
+	own := e.cfg.Searcher.Search(knowledge.Query{Text: text})
+	d := e.cfg.Policy.Decide(own)
 	if len(context) == 0 || (d.Outcome == knowledge.Answer && !isFollowUp(text)) {
 		return d
 	}
 	// A follow-up ("what if I have no written contract?") is searched again
-	// with the conversation so far; the better-founded decision wins.
-	withCtx := e.cfg.Policy.Decide(e.cfg.Searcher.Search(knowledge.Query{Text: text, Context: context}))
-	if better(withCtx, d) {
+	// with the conversation so far. Only entries that match the message's
+	// own words may win: the context refines, it does not answer by itself.
+	matchesOwn := make(map[string]bool, len(own))
+	for _, h := range own {
+		matchesOwn[h.Entry.ID] = true
+	}
+	var hits []knowledge.Hit
+	for _, h := range e.cfg.Searcher.Search(knowledge.Query{Text: context[0] + "\n" + text, Context: context[1:]}) {
+		if matchesOwn[h.Entry.ID] {
+			hits = append(hits, h)
+		}
+	}
+	withCtx := e.cfg.Policy.Decide(hits)
+	// A message that says it continues ("what if…", "那如果…") is read in
+	// context whenever the context finds something; others only when the
+	// context makes the decision better founded.
+	if (isFollowUp(text) && withCtx.Outcome != knowledge.Decline) || better(withCtx, d) {
 		return withCtx
 	}
 	return d

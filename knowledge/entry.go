@@ -210,6 +210,9 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	v, err := ParseDate(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
 	*d = v
-	return err
+	return nil
 }

@@ -209,6 +209,7 @@ func ParseYAML(file string, data []byte) ([]LocatedEntry, Problems) {
 		if text := mapField(item, "text"); text != nil {
 			for i := 0; i+1 < len(text.Content); i += 2 {
 				lang, body := text.Content[i], text.Content[i+1]
+				le.lines["text."+lang.Value] = lang.Line
 				ps = append(ps, checkFields(file, id, body, "text."+lang.Value, textFields, le.lines)...)
 			}
 		}
@@ -219,14 +220,18 @@ func ParseYAML(file string, data []byte) ([]LocatedEntry, Problems) {
 		}
 		var e Entry
 		if err := item.Decode(&e); err != nil {
+			// The entry is unusable; report where, and which field.
 			p := yamlProblem(file, err)
 			p.ID = id
-			ps = append(ps, p)
-		}
-		problems = append(problems, ps...)
-		if len(ps) > 0 && e.ID == "" {
+			for f, l := range le.lines {
+				if l == p.Line && (p.Field == "" || len(f) > len(p.Field)) {
+					p.Field = f
+				}
+			}
+			problems = append(problems, append(ps, p)...)
 			continue
 		}
+		problems = append(problems, ps...)
 		e.Source = Source{File: file, Line: item.Line}
 		le.Entry = &e
 		out = append(out, le)
@@ -253,7 +258,7 @@ func checkFields(file, id string, n *yaml.Node, prefix string, known []string, l
 				Msg: fmt.Sprintf("unknown field (known: %s)", strings.Join(known, ", "))})
 		}
 	}
-	if prefix != "" {
+	if _, ok := lines[prefix]; !ok && prefix != "" {
 		lines[prefix] = n.Line
 	}
 	return ps

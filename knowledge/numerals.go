@@ -22,7 +22,7 @@ func (n ArticleNumber) String() string {
 func (n *ArticleNumber) UnmarshalYAML(node *yaml.Node) error {
 	v, err := ParseArticle(node.Value)
 	if err != nil {
-		return err
+		return fmt.Errorf("line %d: %w", node.Line, err)
 	}
 	*n = ArticleNumber(v)
 	return nil

@@ -18,7 +18,8 @@ func feedbackKey(citizen string) string { return prefix + "feedback:{" + citizen
 // citizens. It holds no personal data and has no TTL.
 func feedbackTotalsKey() string { return prefix + "feedback-totals" }
 
-// updateKey marks a Telegram update as taken by one replica.
+// updateKey marks an update as taken by one replica. channel names the
+// channel and bot ("tg:<bot id>"): update ids are only unique per bot.
 func updateKey(channel string, id int64) string {
 	return prefix + "update:" + channel + ":" + itoa(id)
 }

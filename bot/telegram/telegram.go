@@ -189,7 +189,7 @@ func (c *Channel) work(q <-chan tgbotapi.Update) {
 // process handles one update, once across redeliveries and replicas.
 func (c *Channel) process(ctx context.Context, u tgbotapi.Update) {
 	log := c.log.With("update_id", u.UpdateID, "chat_id", chatOf(u))
-	first, err := c.claims.Claim(ctx, channelName, int64(u.UpdateID))
+	first, err := c.claims.Claim(ctx, channelName+":"+strconv.FormatInt(c.api.Self.ID, 10), int64(u.UpdateID))
 	if err != nil {
 		// Redis is down: answering twice is better than not answering.
 		log.Warn("cannot claim update; processing it anyway", "err", err)
