@@ -212,4 +212,3 @@ func setFlag(m map[string]string, k string) map[string]string {
 	m[k] = "1"
 	return m
 }
-

@@ -175,7 +175,7 @@ func TestAnswerWithCitationsInBothLanguages(t *testing.T) {
 	h := newHarness(t, nil)
 	for _, tc := range []struct {
 		lang, query, entry string
-		wants          []string
+		wants              []string
 	}{
 		{"zh", "老板拖欠工资三个月不给怎么办", "labor-wages-unpaid", []string{"法律依据", "《劳动合同法》第三十条"}},
 		{"en", "My boss has not paid my wages for three months", "labor-wages-unpaid", []string{"Legal basis", "《劳动合同法》第三十条"}},
