@@ -1,0 +1,5 @@
+package telegram_test
+
+import "encoding/json"
+
+var jsonMarshal = json.Marshal
