@@ -1,0 +1,94 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/legalbot/legalbot/internal/redistest"
+	"github.com/legalbot/legalbot/store"
+)
+
+func TestSessionRoundTripAndTTL(t *testing.T) {
+	r := redistest.New(t)
+	ctx := context.Background()
+	s := store.NewSessions(r.Client, 48*time.Hour, time.Now)
+	citizen := fmt.Sprintf("test:%d", redistest.ID())
+	sess, err := s.Load(ctx, citizen)
+	if err != nil || !sess.Created.IsZero() {
+		t.Fatalf("new citizen: %+v %v", sess, err)
+	}
+	sess.Lang = "en"
+	for i := 0; i < 15; i++ {
+		sess.AddTurn(store.Turn{At: time.Now(), Text: fmt.Sprint(i)}, 10)
+	}
+	if err := s.Save(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Load(ctx, citizen)
+	if err != nil || got.Lang != "en" || len(got.Turns) != 10 || got.Turns[0].Text != "5" {
+		t.Fatalf("loaded %+v %v", got, err)
+	}
+	ttl := r.Client.TTL(ctx, "legalbot:v1:session:{"+citizen+"}").Val()
+	if ttl <= 47*time.Hour || ttl > 48*time.Hour {
+		t.Errorf("TTL %v, want the 48h retention", ttl)
+	}
+	if r.Mini != nil {
+		r.Mini.FastForward(49 * time.Hour)
+	} else {
+		r.Client.PExpire(ctx, "legalbot:v1:session:{"+citizen+"}", time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, _ := s.Load(ctx, citizen); got.Lang != "" {
+		t.Errorf("session outlived its retention")
+	}
+}
+
+// Concurrent claims of one update, as several replicas make them: one wins.
+func TestUpdateClaimedOnce(t *testing.T) {
+	r := redistest.New(t)
+	u := store.NewUpdates(r.Client, time.Hour)
+	id := redistest.ID()
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := u.Claim(context.Background(), "tg:1", id)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Errorf("%d claims won, want 1", wins.Load())
+	}
+	if ok, _ := u.Claim(context.Background(), "tg:2", id); !ok {
+		t.Error("the same update id of another bot must be claimable")
+	}
+}
+
+func TestForgetDeletesEverything(t *testing.T) {
+	r := redistest.New(t)
+	ctx := context.Background()
+	s := store.NewSessions(r.Client, time.Hour, time.Now)
+	citizen := fmt.Sprintf("test:%d", redistest.ID())
+	sess, _ := s.Load(ctx, citizen)
+	s.Save(ctx, sess)
+	s.RecordFeedback(ctx, citizen, "some-entry", store.Up)
+	if err := s.Forget(ctx, citizen); err != nil {
+		t.Fatal(err)
+	}
+	n := r.Client.Exists(ctx, "legalbot:v1:session:{"+citizen+"}", "legalbot:v1:feedback:{"+citizen+"}").Val()
+	if n != 0 {
+		t.Errorf("%d keys left", n)
+	}
+}
