@@ -54,7 +54,7 @@ func TestRunWithoutConfigurationChats(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"embedded knowledge base", "TELEGRAM_TOKEN", "REDIS_URL", // the banner
-		"《劳动合同法》第三十条",  // the wage answer's citation
+		"《劳动合同法》第三十条",          // the wage answer's citation
 		"Legal basis", "《民法典》", // the deposit answer, in English
 		"[1] ", "Common questions on", // buttons as numbered options, answered by number
 	} {
