@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -70,33 +71,68 @@ func isFollowUp(text string) bool {
 	return false
 }
 
-// ask answers free text: search, then the answer / suggest / decline policy.
+// ask answers free text: urgency and "wants a human" first, then search and
+// the answer / suggest / decline policy.
 func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error) {
-	d := e.decide(text, e.context(c))
 	var resp Response
+	sig := e.signals(text)
+	if sig.WantsHuman && sig.Urgency == UrgencyNone {
+		e.remember(c, text, knowledge.Decline, "")
+		return e.startIntake(ctx, c, false)
+	}
+	if sig.Urgency > UrgencyNone {
+		// Emergency numbers come first, then the offer of a lawyer with
+		// priority; the FAQ answer, if any, follows.
+		c.sess.StateData = setValue(c.sess.StateData, "urgency", strconv.Itoa(int(sig.Urgency)))
+		c.sess.StateData["urgent_why"] = sig.Urgency.String()
+		if sig.Urgency != UrgencyDeadline {
+			resp.Replies = append(resp.Replies, e.emergencyReply(c))
+		}
+		resp.Replies = append(resp.Replies, Reply{Text: c.texts.UrgentOffer, Buttons: [][]Button{e.offerButton(c, true)}})
+		if sig.WantsHuman {
+			e.remember(c, text, knowledge.Decline, "")
+			return resp, nil
+		}
+	}
+	d := e.decide(text, e.context(c))
 	switch d.Outcome {
 	case knowledge.Answer:
 		en := d.Hits[0].Entry
-		resp.Replies = []Reply{e.answer(c, en)}
+		resp.Replies = append(resp.Replies, e.answer(c, en))
 		e.remember(c, text, d.Outcome, en.ID)
 	case knowledge.Suggest:
 		var rows [][]Button
 		for _, h := range d.Hits {
 			rows = append(rows, []Button{{Label: buttonLabel(h.Entry.Title(c.lang)), Data: "e:" + h.Entry.ID}})
 		}
-		resp.Replies = []Reply{{Text: c.texts.Suggest, Buttons: rows}}
+		resp.Replies = append(resp.Replies, Reply{Text: c.texts.Suggest, Buttons: rows})
 		e.remember(c, text, d.Outcome, "")
 	default:
-		resp.Replies = []Reply{{Text: c.texts.Decline}}
+		r := Reply{Text: c.texts.Decline}
+		if e.handoffOn() && sig.Urgency == UrgencyNone {
+			// An honest "I don't know" comes with the offer of a person.
+			r.Text += "\n\n" + c.texts.OfferLawyer
+			r.Buttons = [][]Button{e.offerButton(c, false)}
+		}
+		resp.Replies = append(resp.Replies, r)
 		e.remember(c, text, d.Outcome, "")
 	}
 	if !hasFlag(c.sess.StateData, flagDisclaimed) {
 		// The disclaimer is said once, plainly: with /start, or with the first
 		// reply to a citizen who never sent /start.
-		resp.Replies[0].Text += "\n\n" + c.texts.Disclaimer
+		last := &resp.Replies[len(resp.Replies)-1]
+		last.Text += "\n\n" + c.texts.Disclaimer
 		c.sess.StateData = setFlag(c.sess.StateData, flagDisclaimed)
 	}
 	return resp, nil
+}
+
+func setValue(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = v
+	return m
 }
 
 // context returns the earlier questions a follow-up may continue, newest first.
@@ -186,7 +222,13 @@ func (e *Engine) pressFeedback(ctx context.Context, c *turn, arg string) (Respon
 		return Response{Notice: c.texts.ThanksUp, ClearButtons: true}, nil
 	}
 	c.sess.DownVotes++
-	return Response{Replies: []Reply{{Text: c.texts.ThanksDown}}, Notice: c.texts.ThanksUp, ClearButtons: true}, nil
+	r := Reply{Text: c.texts.ThanksDown}
+	if e.handoffOn() && c.sess.DownVotes >= 2 {
+		// Two unhelpful answers in a row: offer a person.
+		r.Text += "\n\n" + c.texts.OfferLawyer
+		r.Buttons = [][]Button{e.offerButton(c, false)}
+	}
+	return Response{Replies: []Reply{r}, Notice: c.texts.ThanksUp, ClearButtons: true}, nil
 }
 
 func hasFlag(m map[string]string, k string) bool { return m[k] != "" }

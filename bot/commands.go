@@ -23,6 +23,12 @@ func (e *Engine) CommandDescription(lang, command string) string {
 		return t.CommandLang
 	case "forget":
 		return t.CommandForget
+	case "lawyer":
+		return t.CommandLawyer
+	case "status":
+		return t.CommandStatus
+	case "end":
+		return t.CommandEnd
 	}
 	return command
 }
@@ -185,6 +191,11 @@ func (e *Engine) handleForget(ctx context.Context, c *turn, _ string) (Response,
 func (e *Engine) pressForget(ctx context.Context, c *turn, arg string) (Response, error) {
 	if arg != "yes" {
 		return Response{Replies: []Reply{{Text: c.texts.ForgetCancelled}}, ClearButtons: true}, nil
+	}
+	if e.handoffOn() {
+		if err := e.forgetCases(ctx, c); err != nil {
+			return Response{}, err
+		}
 	}
 	if err := e.cfg.Sessions.Forget(ctx, c.in.Citizen); err != nil {
 		return Response{}, fmt.Errorf("forget: %w", err)

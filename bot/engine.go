@@ -27,6 +27,13 @@ type Incoming struct {
 	Callback string
 	// LanguageCode is the client's language (Telegram's language_code), if known.
 	LanguageCode string
+	// MessageID is the channel's id of the message, for copying it on.
+	MessageID int
+	// ReplyTo is the id of the message this one replies to, if any.
+	ReplyTo int
+	// Media marks a photo, document, voice or video message (Text is then
+	// its caption); it can be relayed to a lawyer but not searched.
+	Media bool
 }
 
 // Reply is one message to send. Text is plain text: channels escape it.
@@ -78,6 +85,8 @@ type Config struct {
 	MaxTurns int
 	// FollowUpWindow is how long after a turn a message may continue it (default 30m).
 	FollowUpWindow time.Duration
+	// Handoff, when set, lets citizens reach the lawyer on duty.
+	Handoff *Handoff
 }
 
 // Engine answers citizens. It is safe for concurrent use; messages of one
@@ -86,6 +95,7 @@ type Engine struct {
 	cfg      Config
 	commands map[string]handlerFunc
 	buttons  map[string]handlerFunc
+	outbox   Outbox
 }
 
 // handlerFunc handles one incoming for the citizen's session. arg is the
@@ -152,6 +162,14 @@ func (e *Engine) Handle(ctx context.Context, in Incoming) (Response, error) {
 }
 
 func (e *Engine) dispatch(ctx context.Context, c *turn) (Response, error) {
+	if l, ok := e.asLawyer(c); ok {
+		if r, handled, err := e.dispatchLawyer(ctx, c, l); handled {
+			return r, err
+		}
+	} else if e.forbidden(c) {
+		// Lawyer commands and buttons from anyone else get nothing but this.
+		return e.notAvailable(c), nil
+	}
 	if c.in.Callback != "" {
 		prefix, arg, _ := strings.Cut(c.in.Callback, ":")
 		if h, ok := e.buttons[prefix]; ok {
@@ -160,10 +178,16 @@ func (e *Engine) dispatch(ctx context.Context, c *turn) (Response, error) {
 		return Response{Notice: c.texts.Unavailable}, nil
 	}
 	text := strings.TrimSpace(c.in.Text)
-	if text == "" {
+	isCommand := strings.HasPrefix(text, "/") && !c.in.Media
+	if e.handoffOn() && !isCommand {
+		if r, handled, err := e.citizenInCase(ctx, c); handled || err != nil {
+			return r, err
+		}
+	}
+	if c.in.Media || text == "" {
 		return Response{Replies: []Reply{{Text: c.texts.NotText}}}, nil
 	}
-	if strings.HasPrefix(text, "/") {
+	if isCommand {
 		name, arg, _ := strings.Cut(text[1:], " ")
 		name, _, _ = strings.Cut(name, "@") // /help@legalbot in groups
 		if h, ok := e.commands[strings.ToLower(name)]; ok {
@@ -171,7 +195,39 @@ func (e *Engine) dispatch(ctx context.Context, c *turn) (Response, error) {
 		}
 		return Response{Replies: []Reply{{Text: c.texts.UnknownCommand}}}, nil
 	}
+	switch c.sess.State {
+	case stateIntake:
+		if e.handoffOn() {
+			return e.intakeText(ctx, c, text)
+		}
+	case stateComment:
+		if e.handoffOn() {
+			return e.comment(ctx, c, text)
+		}
+	}
 	return e.ask(ctx, c, text)
+}
+
+// forbidden reports a lawyer command or button from someone not on the roster.
+func (e *Engine) forbidden(c *turn) bool {
+	if c.in.Callback != "" {
+		prefix, _, _ := strings.Cut(c.in.Callback, ":")
+		return prefix == "take" || prefix == "close"
+	}
+	text := strings.TrimSpace(c.in.Text)
+	if !strings.HasPrefix(text, "/") {
+		return false
+	}
+	name, _, _ := strings.Cut(text[1:], " ")
+	name, _, _ = strings.Cut(strings.ToLower(name), "@")
+	return lawyerCommands[name]
+}
+
+func (e *Engine) notAvailable(c *turn) Response {
+	if c.in.Callback != "" {
+		return Response{Notice: c.texts.NotAvailable}
+	}
+	return Response{Replies: []Reply{{Text: c.texts.NotAvailable}}}
 }
 
 // language picks the reply language: the citizen's explicit choice, else

@@ -9,6 +9,9 @@ func (e *Engine) routes() {
 		"topics": e.handleTopics,
 		"lang":   e.handleLang,
 		"forget": e.handleForget,
+		"lawyer": e.handleLawyer, // the citizen asks for the duty lawyer
+		"status": e.handleStatus, // where the citizen's case stands
+		"end":    e.handleEnd,    // the citizen ends the case
 	}
 	e.buttons = map[string]handlerFunc{
 		"e":      e.pressEntry,    // e:<entry id>         show an entry (suggestion, topic list)
@@ -17,8 +20,11 @@ func (e *Engine) routes() {
 		"topics": e.pressTopics,   // topics:              the category list again
 		"lang":   e.pressLang,     // lang:<zh|en>         choose the language
 		"forget": e.pressForget,   // forget:yes|no        confirm /forget
+		"ho":     e.pressHandoff,  // ho:start[:urgent] | cat:<id> | skip | dl:<soon|month|none> | consent:yes|no | leave:yes|no | cancel | rate:<case>:<1-5> | skipcomment
 	}
+	// Lawyers' commands and buttons (take:<case>, close:<case>:<outcome>)
+	// are routed in lawyer.go, before these, for senders on the roster.
 }
 
 // Commands lists the commands to advertise (Telegram's setMyCommands), in order.
-var Commands = []string{"start", "topics", "lang", "forget", "help"}
+var Commands = []string{"start", "topics", "lawyer", "status", "lang", "forget", "help"}

@@ -50,6 +50,82 @@ type Texts struct {
 	CommandTopics   string `yaml:"command_topics"`
 	CommandLang     string `yaml:"command_lang"`
 	CommandForget   string `yaml:"command_forget"`
+
+	// The handoff to the duty lawyer.
+	CommandLawyer       string `yaml:"command_lawyer"`
+	CommandStatus       string `yaml:"command_status"`
+	CommandEnd          string `yaml:"command_end"`
+	OfferLawyer         string `yaml:"offer_lawyer"`
+	OfferButton         string `yaml:"offer_button"`
+	UrgentFirst         string `yaml:"urgent_first"`
+	UrgentOffer         string `yaml:"urgent_offer"`
+	IntakeCategory      string `yaml:"intake_category"`
+	IntakeRegion        string `yaml:"intake_region"`
+	IntakeSummary       string `yaml:"intake_summary"`
+	IntakeDeadline      string `yaml:"intake_deadline"`
+	DeadlineSoon        string `yaml:"deadline_soon"`
+	DeadlineMonth       string `yaml:"deadline_month"`
+	DeadlineNone        string `yaml:"deadline_none"`
+	IntakeConsent       string `yaml:"intake_consent"`
+	ConsentYes          string `yaml:"consent_yes"`
+	ConsentNo           string `yaml:"consent_no"`
+	Skip                string `yaml:"skip"`
+	Cancel              string `yaml:"cancel"`
+	IntakeCancelled     string `yaml:"intake_cancelled"`
+	CaseQueued          string `yaml:"case_queued"`
+	CaseQueuedUrgent    string `yaml:"case_queued_urgent"`
+	NoOneOnDuty         string `yaml:"no_one_on_duty"`
+	NoOneOnDutyNoShift  string `yaml:"no_one_on_duty_no_shift"`
+	LeaveYes            string `yaml:"leave_yes"`
+	LeaveNo             string `yaml:"leave_no"`
+	CaseTakenCitizen    string `yaml:"case_taken_citizen"`
+	CaseWaiting         string `yaml:"case_waiting"`
+	CaseAssignedStatus  string `yaml:"case_assigned_status"`
+	NoCase              string `yaml:"no_case"`
+	AlreadyCase         string `yaml:"already_case"`
+	FromLawyer          string `yaml:"from_lawyer"`
+	CaseClosedCitizen   string `yaml:"case_closed_citizen"`
+	CaseEndedCitizen    string `yaml:"case_ended_citizen"`
+	RateThanks          string `yaml:"rate_thanks"`
+	CommentThanks       string `yaml:"comment_thanks"`
+	NotAvailable        string `yaml:"not_available"`
+	RelayFailed         string `yaml:"relay_failed"`
+	LawyerNewCase       string `yaml:"lawyer_new_case"`
+	LawyerUrgent        string `yaml:"lawyer_urgent"`
+	LawyerCard          string `yaml:"lawyer_card"`
+	TakeButton          string `yaml:"take_button"`
+	LawyerTakenBy       string `yaml:"lawyer_taken_by"`
+	LawyerYouTook       string `yaml:"lawyer_you_took"`
+	LawyerAlreadyTaken  string `yaml:"lawyer_already_taken"`
+	LawyerNoCase        string `yaml:"lawyer_no_case"`
+	LawyerQueueEmpty    string `yaml:"lawyer_queue_empty"`
+	LawyerQueue         string `yaml:"lawyer_queue"`
+	LawyerCases         string `yaml:"lawyer_cases"`
+	LawyerSwitched      string `yaml:"lawyer_switched"`
+	LawyerNotYours      string `yaml:"lawyer_not_yours"`
+	LawyerUnknownCase   string `yaml:"lawyer_unknown_case"`
+	LawyerNoteSaved     string `yaml:"lawyer_note_saved"`
+	LawyerTransferred   string `yaml:"lawyer_transferred"`
+	LawyerTransferredIn string `yaml:"lawyer_transferred_in"`
+	LawyerRequeued      string `yaml:"lawyer_requeued"`
+	LawyerCloseChoose   string `yaml:"lawyer_close_choose"`
+	LawyerClosed        string `yaml:"lawyer_closed"`
+	LawyerCitizenEnded  string `yaml:"lawyer_citizen_ended"`
+	LawyerOnDuty        string `yaml:"lawyer_on_duty"`
+	LawyerOffDuty       string `yaml:"lawyer_off_duty"`
+	LawyerHelp          string `yaml:"lawyer_help"`
+	LawyerUsageTransfer string `yaml:"lawyer_usage_transfer"`
+	LawyerEscalation    string `yaml:"lawyer_escalation"`
+	LawyerShiftQueue    string `yaml:"lawyer_shift_queue"`
+	CitizenLabel        string `yaml:"citizen_label"`
+	OutcomeResolved     string `yaml:"outcome_resolved"`
+	OutcomeLegalAid     string `yaml:"outcome_legal_aid"`
+	OutcomeMediation    string `yaml:"outcome_mediation"`
+	OutcomeLitigation   string `yaml:"outcome_litigation"`
+	OutcomeNoResponse   string `yaml:"outcome_no_response"`
+	OutcomeOther        string `yaml:"outcome_other"`
+	OutcomeCitizen      string `yaml:"outcome_citizen"`
+	None                string `yaml:"none"`
 }
 
 // Catalog holds the texts of every language the bot speaks.

@@ -36,6 +36,7 @@ type Config struct {
 	Policy    Policy    `yaml:"policy"`
 	Knowledge Knowledge `yaml:"knowledge"`
 	Service   Service   `yaml:"service"`
+	Handoff   Handoff   `yaml:"handoff"`
 	Log       Log       `yaml:"log"`
 
 	// File is the YAML file the configuration was read from, if any.
@@ -147,6 +148,7 @@ func Default() Config {
 		Language: Language{Default: "zh"},
 		Policy:   Policy{Answer: 0.55, Suggest: 0.30, Margin: 0.08},
 		Service:  Service{Name: "", Hotline: "12348"},
+		Handoff:  Handoff{Timezone: "Asia/Shanghai", ClaimWithin: Duration(5 * time.Minute), Emergency: defaultEmergency()},
 		Log:      Log{Level: "info"},
 	}
 }
@@ -339,6 +341,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("LEGALBOT_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if err := c.Handoff.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,6 +117,8 @@ func New(opts Options, engine Handler, claims Claimer) (*Channel, error) {
 	}
 	return c, nil
 }
+
+var _ bot.Outbox = (*Channel)(nil)
 
 // Username is the bot's @username as reported by getMe.
 func (c *Channel) Username() string { return c.api.Self.UserName }
@@ -213,11 +216,17 @@ func (c *Channel) processMessage(ctx context.Context, log *slog.Logger, m *tgbot
 	if m.Chat == nil || !m.Chat.IsPrivate() || m.From == nil || m.From.IsBot {
 		return // the bot talks to citizens one to one
 	}
-	in := bot.Incoming{Citizen: citizenID(m.From.ID), Text: m.Text, LanguageCode: m.From.LanguageCode}
+	in := bot.Incoming{Citizen: citizenID(m.From.ID), Text: m.Text, LanguageCode: m.From.LanguageCode, MessageID: m.MessageID}
+	if m.ReplyToMessage != nil {
+		in.ReplyTo = m.ReplyToMessage.MessageID
+	}
+	if m.Photo != nil || m.Document != nil || m.Voice != nil || m.Video != nil || m.Audio != nil || m.VideoNote != nil {
+		in.Media, in.Text = true, m.Caption
+	}
 	if c.opts.LogMessages {
 		log = log.With("text", m.Text)
 	}
-	if in.Text != "" && !m.IsCommand() {
+	if in.Text != "" && !in.Media && !m.IsCommand() {
 		// The typing action is a courtesy; its failure changes nothing.
 		if _, err := c.api.Request(tgbotapi.NewChatAction(m.Chat.ID, tgbotapi.ChatTyping)); err != nil {
 			log.Debug("send typing action", "err", err)
@@ -256,20 +265,86 @@ func (c *Channel) processCallback(ctx context.Context, log *slog.Logger, q *tgbo
 
 func (c *Channel) sendReplies(ctx context.Context, log *slog.Logger, chatID int64, replies []bot.Reply) {
 	for _, r := range replies {
-		chunks := splitMessage(renderHTML(r), MaxMessageLength)
-		for i, chunk := range chunks {
-			msg := tgbotapi.NewMessage(chatID, chunk)
-			msg.ParseMode = tgbotapi.ModeHTML
-			msg.DisableWebPagePreview = true
-			if i == len(chunks)-1 && len(r.Buttons) > 0 {
-				msg.ReplyMarkup = keyboard(r.Buttons)
-			}
-			if err := c.call(ctx, msg); err != nil {
-				log.Error("send message", "err", err)
-				return
-			}
+		if _, err := c.send(ctx, chatID, r); err != nil {
+			log.Error("send message", "err", err)
+			return
 		}
 	}
+}
+
+// send delivers one reply, split into messages of at most 4096 characters,
+// buttons on the last; it returns the last message's id.
+func (c *Channel) send(ctx context.Context, chatID int64, r bot.Reply) (int, error) {
+	chunks := splitMessage(renderHTML(r), MaxMessageLength)
+	last := 0
+	for i, chunk := range chunks {
+		msg := tgbotapi.NewMessage(chatID, chunk)
+		msg.ParseMode = tgbotapi.ModeHTML
+		msg.DisableWebPagePreview = true
+		if i == len(chunks)-1 && len(r.Buttons) > 0 {
+			msg.ReplyMarkup = keyboard(r.Buttons)
+		}
+		resp, err := c.request(ctx, msg)
+		if err != nil {
+			return last, err
+		}
+		var m tgbotapi.Message
+		json.Unmarshal(resp.Result, &m)
+		last = m.MessageID
+	}
+	return last, nil
+}
+
+// chatOfAddress reads a "tg:<id>" address.
+func chatOfAddress(to string) (int64, error) {
+	id, ok := strings.CutPrefix(to, channelName+":")
+	if !ok {
+		return 0, fmt.Errorf("not a Telegram address: %q", to)
+	}
+	return strconv.ParseInt(id, 10, 64)
+}
+
+// Send implements bot.Outbox.
+func (c *Channel) Send(ctx context.Context, to string, r bot.Reply) (int, error) {
+	chat, err := chatOfAddress(to)
+	if err != nil {
+		return 0, err
+	}
+	return c.send(ctx, chat, r)
+}
+
+// Edit implements bot.Outbox with editMessageText.
+func (c *Channel) Edit(ctx context.Context, to string, messageID int, r bot.Reply) error {
+	chat, err := chatOfAddress(to)
+	if err != nil {
+		return err
+	}
+	edit := tgbotapi.NewEditMessageText(chat, messageID, splitMessage(renderHTML(r), MaxMessageLength)[0])
+	edit.ParseMode = tgbotapi.ModeHTML
+	if len(r.Buttons) > 0 {
+		kb := keyboard(r.Buttons)
+		edit.ReplyMarkup = &kb
+	}
+	return c.call(ctx, edit)
+}
+
+// Copy implements bot.Outbox with copyMessage.
+func (c *Channel) Copy(ctx context.Context, to, from string, messageID int) (int, error) {
+	toChat, err := chatOfAddress(to)
+	if err != nil {
+		return 0, err
+	}
+	fromChat, err := chatOfAddress(from)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.request(ctx, tgbotapi.NewCopyMessage(toChat, fromChat, messageID))
+	if err != nil {
+		return 0, err
+	}
+	var id tgbotapi.MessageID
+	json.Unmarshal(resp.Result, &id)
+	return id.MessageID, nil
 }
 
 func keyboard(rows [][]bot.Button) tgbotapi.InlineKeyboardMarkup {
@@ -287,21 +362,26 @@ func keyboard(rows [][]bot.Button) tgbotapi.InlineKeyboardMarkup {
 // call sends a request under the bot-wide rate limit, waiting out 429s
 // (Telegram's retry_after) up to three times.
 func (c *Channel) call(ctx context.Context, req tgbotapi.Chattable) error {
+	_, err := c.request(ctx, req)
+	return err
+}
+
+func (c *Channel) request(ctx context.Context, req tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
 	for attempt := 0; ; attempt++ {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return err
+			return nil, err
 		}
-		_, err := c.api.Request(req)
+		resp, err := c.api.Request(req)
 		var tgErr *tgbotapi.Error
 		if err == nil || !errors.As(err, &tgErr) || tgErr.RetryAfter <= 0 || attempt == 3 {
-			return err
+			return resp, err
 		}
 		wait := time.Duration(tgErr.RetryAfter) * time.Second
 		c.log.Warn("rate limited by Telegram", "retry_after_s", tgErr.RetryAfter)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 }

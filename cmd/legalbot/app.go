@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/legalbot/legalbot/bot"
 	"github.com/legalbot/legalbot/config"
+	"github.com/legalbot/legalbot/handoff"
 	"github.com/legalbot/legalbot/knowledge"
 	"github.com/legalbot/legalbot/store"
 	"github.com/redis/go-redis/v9"
@@ -27,6 +29,33 @@ type app struct {
 	index    *knowledge.Index
 	sessions *store.Sessions
 	engine   *bot.Engine
+	roster   *handoff.Roster // nil when no lawyers are configured
+}
+
+// newHandoff seeds the roster of the configuration into Redis and builds
+// the handoff from the roster stored there, so that every replica (and,
+// later, an admin console) works from the same roster.
+func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, retention time.Duration) (*bot.Handoff, error) {
+	cases := store.NewCases(rdb, retention, time.Now)
+	doc, err := json.Marshal(cfg.Handoff)
+	if err != nil {
+		return nil, err
+	}
+	if err := cases.SaveRoster(ctx, doc); err != nil {
+		return nil, fmt.Errorf("seed roster: %w", err)
+	}
+	if doc, err = cases.Roster(ctx); err != nil {
+		return nil, fmt.Errorf("load roster: %w", err)
+	}
+	var h config.Handoff
+	if err := json.Unmarshal(doc, &h); err != nil {
+		return nil, fmt.Errorf("load roster: %w", err)
+	}
+	roster, err := handoff.NewRoster(h)
+	if err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	return &bot.Handoff{Roster: roster, Cases: cases, Signals: bot.DefaultDetector()}, nil
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -80,7 +109,16 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	a.sessions = store.NewSessions(a.rdb, retention, time.Now)
+	var ho *bot.Handoff
+	if len(cfg.Handoff.Lawyers) > 0 {
+		if ho, err = newHandoff(ctx, cfg, a.rdb, retention); err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.roster = ho.Roster
+	}
 	a.engine = bot.New(bot.Config{
+		Handoff:  ho,
 		KB:       kb,
 		Searcher: a.index,
 		Policy: knowledge.Policy{

@@ -31,6 +31,9 @@ updates in flight and close Redis.`
 // gives up redelivering long before.
 const updateClaimTTL = 24 * time.Hour
 
+// timerInterval is how often a replica looks for due handoff timers.
+const timerInterval = 5 * time.Second
+
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	if err := parseFlags(fs, args, serveSummary, true, stdout, stderr); err != nil {
@@ -63,6 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	a.engine.SetOutbox(ch)
 	go ch.SetCommands(ctx, bot.Commands, a.engine.Languages(), cfg.Language.Default, a.engine.CommandDescription)
 
 	var webhook http.Handler
@@ -109,6 +113,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		mode = "polling"
 		go func() { pollDone <- ch.Poll(intake) }()
 	}
+	timersDone := make(chan struct{})
+	go func() { a.engine.RunTimers(intake, timerInterval); close(timersDone) }()
 	log.Info("legalbot serving", "mode", mode, "bot", ch.Username(), "http", ln.Addr().String(),
 		"entries", a.index.Len())
 
@@ -124,6 +130,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if webhook == nil {
 		<-pollDone
 	}
+	<-timersDone
 	drain, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 	if webhook != nil {

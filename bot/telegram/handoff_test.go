@@ -1,0 +1,345 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/legalbot/legalbot/bot"
+	"github.com/legalbot/legalbot/bot/telegram"
+	"github.com/legalbot/legalbot/config"
+	"github.com/legalbot/legalbot/handoff"
+	"github.com/legalbot/legalbot/internal/redistest"
+	"github.com/legalbot/legalbot/internal/telegramtest"
+	"github.com/legalbot/legalbot/knowledge"
+	"github.com/legalbot/legalbot/store"
+)
+
+// clock is the injected time of a test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// office is a legal-aid office: two lawyers and a supervisor, on one Redis,
+// served by one or more bot replicas behind one Bot API.
+type office struct {
+	t          *testing.T
+	srv        *telegramtest.Server
+	rdb        *redistest.Redis
+	clock      *clock
+	roster     config.Handoff
+	lawyerA    int64
+	lawyerB    int64
+	supervisor int64
+	replicas   []*replica
+	secret     string
+	ids        *updates
+}
+
+type replica struct {
+	engine *bot.Engine
+	ch     *telegram.Channel
+	url    string
+}
+
+var allWeek = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// newOffice builds the office; shiftDays are the days the lawyers work
+// 09:00–17:30 (Asia/Shanghai), nil for around the clock.
+func newOffice(t *testing.T, replicas int, now time.Time, shifts []config.ShiftConfig, opts ...telegramtest.Option) *office {
+	t.Helper()
+	o := &office{t: t, srv: telegramtest.NewServer(t, opts...), rdb: redistest.New(t), clock: &clock{t: now},
+		lawyerA: redistest.ID(), lawyerB: redistest.ID(), supervisor: redistest.ID(), secret: "office-secret", ids: newUpdates()}
+	if shifts == nil {
+		shifts = []config.ShiftConfig{{Days: allWeek, From: "00:00", To: "24:00"}}
+	}
+	o.roster = config.Default().Handoff
+	o.roster.Supervisors = []int64{o.supervisor}
+	o.roster.Lawyers = []config.LawyerConfig{
+		{TelegramID: o.lawyerA, Name: "王律师", Languages: []string{"zh", "en"}, Specialties: []string{"labor"}, Shifts: shifts},
+		{TelegramID: o.lawyerB, Name: "李律师", Languages: []string{"zh"}, Shifts: shifts},
+	}
+	for range replicas {
+		o.addReplica()
+	}
+	return o
+}
+
+// addReplica starts one more bot process on the office's Redis (also how a
+// restart is simulated).
+func (o *office) addReplica() *replica {
+	t := o.t
+	roster, err := handoff.NewRoster(o.roster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _, err := knowledge.Builtin(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, _ := knowledge.LoadLexicon(knowledge.BuiltinFS())
+	texts, _ := bot.DefaultCatalog(map[string]string{"hotline": "12348", "service": "", "retention": "30"})
+	engine := bot.New(bot.Config{
+		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)),
+		Policy:   knowledge.Policy{AnswerAt: 0.55, SuggestAt: 0.30, Margin: 0.08},
+		Sessions: store.NewSessions(o.rdb.Client, 30*24*time.Hour, o.clock.Now),
+		Texts:    texts, Now: o.clock.Now,
+		Handoff: &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()},
+	})
+	ch := newChannel(t, o.srv, engine, o.rdb)
+	engine.SetOutbox(ch)
+	hook := httptest.NewServer(ch.WebhookHandler(o.secret))
+	t.Cleanup(hook.Close)
+	r := &replica{engine: engine, ch: ch, url: hook.URL}
+	o.replicas = append(o.replicas, r)
+	return r
+}
+
+// deliver hands an update to a replica, as Telegram's webhook (behind a
+// load balancer) would.
+func (o *office) deliver(r *replica, u tgbotapi.Update) {
+	o.t.Helper()
+	u = o.ids.number(u)
+	o.srv.RegisterUpdate(u)
+	body, _ := json.Marshal(u)
+	req, _ := http.NewRequest(http.MethodPost, r.url, bytes.NewReader(body))
+	req.Header.Set(telegramtest.SecretTokenHeader, o.secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		o.t.Fatalf("deliver: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func (o *office) any() *replica { return o.replicas[rand.IntN(len(o.replicas))] }
+
+// person is someone writing to the bot.
+type person struct {
+	o    *office
+	id   int64
+	user tgbotapi.User
+}
+
+func (o *office) person(id int64, lang string) *person {
+	return &person{o: o, id: id, user: telegramtest.User(id, "Name"+fmt.Sprint(id%1000), "user"+fmt.Sprint(id%1000), lang)}
+}
+
+// says sends text and waits for n new messages to the person, returning them.
+func (p *person) says(text string, n int) []telegramtest.Sent {
+	p.o.t.Helper()
+	before := len(p.o.srv.MessagesTo(p.id))
+	p.o.deliver(p.o.any(), telegramtest.TextUpdate(p.id, p.user, text))
+	return p.o.srv.WaitMessages(p.o.t, p.id, before+n, wait)[before:]
+}
+
+func (p *person) presses(msg telegramtest.Sent, data string, n int) []telegramtest.Sent {
+	p.o.t.Helper()
+	before := len(p.o.srv.MessagesTo(p.id))
+	p.o.deliver(p.o.any(), telegramtest.CallbackUpdate(p.id, p.user, msg.MessageID, data))
+	return p.o.srv.WaitMessages(p.o.t, p.id, before+n, wait)[before:]
+}
+
+// sendsPhoto sends a photo and waits for n messages to the person.
+func (p *person) sendsPhoto(fileID string) {
+	p.o.t.Helper()
+	p.o.deliver(p.o.any(), telegramtest.PhotoUpdate(p.id, p.user, fileID, "证据"))
+}
+
+func texts(ms []telegramtest.Sent) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString(m.Plain + "\n")
+	}
+	return b.String()
+}
+
+func must(t *testing.T, ms []telegramtest.Sent, wants ...string) {
+	t.Helper()
+	got := texts(ms)
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("messages lack %q:\n%s", w, got)
+		}
+	}
+}
+
+// intake runs the questionnaire (category labor, the rest skipped or
+// answered) and returns the case id.
+func (p *person) intake(t *testing.T) string {
+	t.Helper()
+	first := p.says("/lawyer", 1)
+	must(t, first, "请选择您的问题属于哪一类")
+	region := p.presses(first[0], "ho:cat:labor", 1)
+	p.presses(region[0], "ho:skip", 1) // the summary question
+	deadline := p.says("老板欠我三个月工资，一直拖着不给", 1)
+	consent := p.presses(deadline[0], "ho:dl:none", 1)
+	must(t, consent, "Telegram 名字")
+	queued := p.presses(consent[0], "ho:consent:yes", 1)
+	must(t, queued, "案件编号")
+	id := caseIDIn(queued[0].Plain)
+	if id == "" {
+		t.Fatalf("no case id in %q", queued[0].Plain)
+	}
+	return id
+}
+
+func caseIDIn(s string) string {
+	i := strings.Index(s, "C-")
+	if i < 0 || i+6 > len(s) {
+		return ""
+	}
+	return s[i : i+6]
+}
+
+func takeNotification(t *testing.T, o *office, lawyer int64, caseID string) telegramtest.Sent {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		for _, m := range o.srv.MessagesTo(lawyer) {
+			if strings.Contains(m.Plain, caseID) && m.ReplyMarkup != nil {
+				for _, row := range m.ReplyMarkup.InlineKeyboard {
+					for _, b := range row {
+						if b.CallbackData != nil && *b.CallbackData == "take:"+caseID {
+							return m
+						}
+					}
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("lawyer %d got no Take button for %s:\n%s", lawyer, caseID, o.srv.Dump())
+	return telegramtest.Sent{}
+}
+
+// The whole handoff, 100 times, with two lawyers tapping Take at once on two
+// replicas: exactly one owner, never a lost case, relay both ways, close, rating.
+func TestHandoffTakeRaceRelayCloseRate(t *testing.T) {
+	rounds := 100
+	if testing.Short() {
+		rounds = 10
+	}
+	o := newOffice(t, 2, time.Now(), nil)
+	cases := store.NewCases(o.rdb.Client, time.Hour, time.Now)
+	for round := 0; round < rounds; round++ {
+		citizen := o.person(redistest.ID(), "zh")
+		id := citizen.intake(t)
+		na := takeNotification(t, o, o.lawyerA, id)
+		nb := takeNotification(t, o, o.lawyerB, id)
+		must(t, []telegramtest.Sent{na}, "新案件 "+id, "劳动与工资", "老板欠我三个月工资")
+		if strings.Contains(na.Plain, citizen.user.UserName) || strings.Contains(na.Plain, citizen.user.FirstName) {
+			t.Fatalf("the case card shows the citizen's identity: %s", na.Plain)
+		}
+
+		// Both tap Take at the same moment on different replicas.
+		var wg sync.WaitGroup
+		for i, tap := range []struct {
+			lawyer int64
+			msg    telegramtest.Sent
+		}{{o.lawyerA, na}, {o.lawyerB, nb}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond)
+				l := o.person(tap.lawyer, "zh")
+				o.deliver(o.replicas[(i+round)%2], telegramtest.CallbackUpdate(l.id, l.user, tap.msg.MessageID, "take:"+id))
+			}()
+		}
+		wg.Wait()
+		var cs *store.Case
+		deadline := time.Now().Add(wait)
+		for time.Now().Before(deadline) {
+			cs, _ = cases.Get(context.Background(), id)
+			if cs != nil && cs.Status == store.CaseAssigned {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if cs == nil || cs.Status != store.CaseAssigned || (cs.Lawyer != o.lawyerA && cs.Lawyer != o.lawyerB) {
+			t.Fatalf("round %d: case %s lost: %+v", round, id, cs)
+		}
+		winner, loser := o.person(cs.Lawyer, "zh"), o.person(o.lawyerB, "zh")
+		if cs.Lawyer == o.lawyerB {
+			loser = o.person(o.lawyerA, "zh")
+		}
+		for _, l := range []int64{o.lawyerA, o.lawyerB} {
+			if n, _ := o.rdb.Client.SIsMember(context.Background(), "legalbot:v1:{handoff}:lawyer-cases:"+fmt.Sprint(l), id).Result(); n != (l == cs.Lawyer) {
+				t.Fatalf("round %d: lawyer %d holds the case: %v (owner %d)", round, l, n, cs.Lawyer)
+			}
+		}
+		// The loser's notification now says who took it.
+		waitFor(t, func() bool {
+			m, _ := o.srv.Message(loser.id, map[int64]int{o.lawyerA: na.MessageID, o.lawyerB: nb.MessageID}[loser.id])
+			return strings.Contains(m.Text, "已由") && m.ReplyMarkup == nil
+		}, "the other lawyer's notification to say the case was taken")
+		waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手您的案件") },
+			"the citizen to hear the case was taken")
+
+		waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(winner.id)), "您已接手 "+id) },
+			"the winner to be told")
+		// Relay both ways: text and a photo.
+		got := citizen.o.relay(citizen, winner, "他说下个月再给")
+		must(t, got, "["+id+"]", "他说下个月再给")
+		back := o.relay(winner, citizen, "请把工资条拍照发给我")
+		must(t, back, cs.LawyerName+"：请把工资条拍照发给我")
+		o.srv.AddFile("photo-"+id, []byte("jpeg"))
+		beforeCopies := len(o.srv.Calls("copyMessage"))
+		citizen.sendsPhoto("photo-" + id)
+		waitFor(t, func() bool { return len(o.srv.Calls("copyMessage")) > beforeCopies }, "the photo to be copied to the lawyer")
+		if c := o.srv.Calls("copyMessage"); c[len(c)-1].ChatID != winner.id || c[len(c)-1].FromChatID != citizen.id {
+			t.Fatalf("photo copied to %d from %d", c[len(c)-1].ChatID, c[len(c)-1].FromChatID)
+		}
+		winner.sendsPhoto("photo-" + id)
+		waitFor(t, func() bool {
+			c := o.srv.Calls("copyMessage")
+			return len(c) > beforeCopies+1 && c[len(c)-1].ChatID == citizen.id
+		}, "the lawyer's photo to be copied to the citizen")
+
+		// Close, rate.
+		before := len(o.srv.MessagesTo(citizen.id))
+		winner.says("/close resolved", 1)
+		rating := o.srv.WaitMessages(t, citizen.id, before+1, wait)[before:]
+		must(t, rating, "已结束", "已解决")
+		citizen.presses(rating[0], "ho:rate:"+id+":5", 1)
+		cs, _ = cases.Get(context.Background(), id)
+		if cs.Status != store.CaseClosed || cs.Rating != 5 || cs.Outcome != "resolved" {
+			t.Fatalf("round %d: closed case %+v", round, cs)
+		}
+	}
+}
+
+// relay sends text from one person and returns the new messages to the other.
+func (o *office) relay(from, to *person, text string) []telegramtest.Sent {
+	o.t.Helper()
+	before := len(o.srv.MessagesTo(to.id))
+	o.deliver(o.any(), telegramtest.TextUpdate(from.id, from.user, text))
+	return o.srv.WaitMessages(o.t, to.id, before+1, wait)[before:]
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
