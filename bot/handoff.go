@@ -186,11 +186,7 @@ func (e *Engine) startIntake(ctx context.Context, c *turn, urgent bool) (Respons
 		}
 	}
 	c.sess.State, c.sess.StateData = stateIntake, data
-	r := e.intakeStep(c, stepCategory)
-	if urgent {
-		r.Replies = append([]Reply{{Text: c.texts.UrgentOffer}}, r.Replies...)
-	}
-	return r, nil
+	return e.intakeStep(c, stepCategory), nil
 }
 
 // intakeStep moves the questionnaire to step and asks its question.
@@ -308,7 +304,14 @@ func (e *Engine) createCase(ctx context.Context, c *turn, notify bool) (Response
 	for _, t := range lastTurns(c.sess.Turns, 5) {
 		cs.Turns = append(cs.Turns, t.Text)
 	}
-	sla := e.cfg.Now().Add(e.cfg.Handoff.Roster.ClaimWithin())
+	// The claim clock starts now, or, out of hours, when the next shift does.
+	start := e.cfg.Now()
+	if !notify {
+		if next, ok := e.cfg.Handoff.Roster.NextShiftStart(start); ok {
+			start = next
+		}
+	}
+	sla := start.Add(e.cfg.Handoff.Roster.ClaimWithin())
 	if err := e.cfg.Handoff.Cases.Create(ctx, cs, sla); err != nil {
 		return Response{}, err
 	}

@@ -68,14 +68,17 @@ type Notification struct {
 // Every key shares the {handoff} hash tag so the Lua scripts run on a
 // Cluster too (one slot: a legal-aid office's case load fits one shard).
 type Cases struct {
+	ns        string
 	rdb       redis.UniversalClient
 	retention time.Duration
 	now       func() time.Time
 }
 
-// NewCases returns the case store; personal records expire after retention.
-func NewCases(rdb redis.UniversalClient, retention time.Duration, now func() time.Time) *Cases {
-	return &Cases{rdb: rdb, retention: retention, now: now}
+// NewCases returns the case store of an office ("" for the default);
+// offices sharing a Redis keep separate rosters, queues and cases.
+// Personal records expire after retention.
+func NewCases(rdb redis.UniversalClient, office string, retention time.Duration, now func() time.Time) *Cases {
+	return &Cases{ns: handoffNamespace(office), rdb: rdb, retention: retention, now: now}
 }
 
 var (
@@ -132,7 +135,7 @@ func (s *Cases) Create(ctx context.Context, c *Case, slaDue time.Time) error {
 	c.Created = s.now()
 	for range 10 {
 		c.ID = newCaseID()
-		ok, err := s.rdb.HSetNX(ctx, caseKey(c.ID), "id", c.ID).Result()
+		ok, err := s.rdb.HSetNX(ctx, caseKey(s.ns, c.ID), "id", c.ID).Result()
 		if err != nil {
 			return fmt.Errorf("create case: %w", err)
 		}
@@ -147,17 +150,17 @@ func (s *Cases) Create(ctx context.Context, c *Case, slaDue time.Time) error {
 	answered, _ := json.Marshal(c.Answered)
 	turns, _ := json.Marshal(c.Turns)
 	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, caseKey(c.ID), map[string]any{
+	pipe.HSet(ctx, caseKey(s.ns, c.ID), map[string]any{
 		"citizen": c.Citizen, "lang": c.Lang, "category": c.Category, "region": c.Region,
 		"summary": c.Summary, "deadline": c.Deadline, "urgency": c.Urgency, "urgent_why": c.UrgentWhy,
 		"status": c.Status, "created": ms(c.Created), "answered": answered, "turns": turns,
 	})
-	pipe.Expire(ctx, caseKey(c.ID), s.retention)
-	pipe.ZAdd(ctx, queueKey(), redis.Z{Score: queueScore(c.Urgency, c.Created), Member: c.ID})
-	pipe.Set(ctx, citizenCaseKey(c.Citizen), c.ID, s.retention)
-	pipe.SAdd(ctx, citizenCasesKey(c.Citizen), c.ID)
-	pipe.Expire(ctx, citizenCasesKey(c.Citizen), s.retention)
-	pipe.ZAdd(ctx, timersKey(), redis.Z{Score: float64(ms(slaDue)), Member: "sla:" + c.ID})
+	pipe.Expire(ctx, caseKey(s.ns, c.ID), s.retention)
+	pipe.ZAdd(ctx, queueKey(s.ns), redis.Z{Score: queueScore(c.Urgency, c.Created), Member: c.ID})
+	pipe.Set(ctx, citizenCaseKey(s.ns, c.Citizen), c.ID, s.retention)
+	pipe.SAdd(ctx, citizenCasesKey(s.ns, c.Citizen), c.ID)
+	pipe.Expire(ctx, citizenCasesKey(s.ns, c.Citizen), s.retention)
+	pipe.ZAdd(ctx, timersKey(s.ns), redis.Z{Score: float64(ms(slaDue)), Member: "sla:" + c.ID})
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("create case: %w", err)
 	}
@@ -166,7 +169,7 @@ func (s *Cases) Create(ctx context.Context, c *Case, slaDue time.Time) error {
 
 // Get loads a case; nil when there is none.
 func (s *Cases) Get(ctx context.Context, id string) (*Case, error) {
-	m, err := s.rdb.HGetAll(ctx, caseKey(id)).Result()
+	m, err := s.rdb.HGetAll(ctx, caseKey(s.ns, id)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load case %s: %w", id, err)
 	}
@@ -190,7 +193,7 @@ func (s *Cases) Get(ctx context.Context, id string) (*Case, error) {
 
 // CitizenCase returns the id of the citizen's open case, or "".
 func (s *Cases) CitizenCase(ctx context.Context, citizen string) (string, error) {
-	id, err := s.rdb.Get(ctx, citizenCaseKey(citizen)).Result()
+	id, err := s.rdb.Get(ctx, citizenCaseKey(s.ns, citizen)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -214,7 +217,7 @@ const (
 // taking at once, on any replicas, exactly one gets it. It also returns the
 // current owner when the case was already taken.
 func (s *Cases) Take(ctx context.Context, id string, lawyer int64, name string) (TakeResult, int64, error) {
-	res, err := takeScript.Run(ctx, s.rdb, []string{caseKey(id), queueKey(), lawyerCasesKey(lawyer), timersKey()},
+	res, err := takeScript.Run(ctx, s.rdb, []string{caseKey(s.ns, id), queueKey(s.ns), lawyerCasesKey(s.ns, lawyer), timersKey(s.ns)},
 		id, lawyer, name, ms(s.now())).Slice()
 	if err != nil {
 		return NoSuchCase, 0, fmt.Errorf("take case %s: %w", id, err)
@@ -223,7 +226,7 @@ func (s *Cases) Take(ctx context.Context, id string, lawyer int64, name string) 
 	owner, _ := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64)
 	switch code {
 	case 1:
-		s.rdb.Set(ctx, lawyerCurrentKey(lawyer), id, s.retention)
+		s.rdb.Set(ctx, lawyerCurrentKey(s.ns, lawyer), id, s.retention)
 		return Taken, lawyer, nil
 	case 0:
 		return AlreadyTaken, owner, nil
@@ -250,14 +253,14 @@ func (s *Cases) Requeue(ctx context.Context, c *Case, by int64, slaDue time.Time
 func (s *Cases) Transfer(ctx context.Context, c *Case, from, to int64, toName string) (bool, error) {
 	ok, err := s.releaseTo(ctx, c, strconv.FormatInt(from, 10), to, toName)
 	if ok {
-		s.rdb.Set(ctx, lawyerCurrentKey(to), c.ID, s.retention)
+		s.rdb.Set(ctx, lawyerCurrentKey(s.ns, to), c.ID, s.retention)
 	}
 	return ok, err
 }
 
 func (s *Cases) releaseTo(ctx context.Context, c *Case, expected string, to int64, toName string) (bool, error) {
 	n, err := releaseScript.Run(ctx, s.rdb,
-		[]string{caseKey(c.ID), queueKey(), lawyerCasesKey(c.Lawyer), lawyerCasesKey(to), citizenCaseKey(c.Citizen), timersKey()},
+		[]string{caseKey(s.ns, c.ID), queueKey(s.ns), lawyerCasesKey(s.ns, c.Lawyer), lawyerCasesKey(s.ns, to), citizenCaseKey(s.ns, c.Citizen), timersKey(s.ns)},
 		c.ID, expected, "transfer", to, toName, ms(s.now()), 0, 0).Int()
 	if err != nil {
 		return false, fmt.Errorf("transfer case %s: %w", c.ID, err)
@@ -267,7 +270,7 @@ func (s *Cases) releaseTo(ctx context.Context, c *Case, expected string, to int6
 
 func (s *Cases) release(ctx context.Context, c *Case, expected, action, outcome, name string, score float64, due int64) (bool, error) {
 	n, err := releaseScript.Run(ctx, s.rdb,
-		[]string{caseKey(c.ID), queueKey(), lawyerCasesKey(c.Lawyer), lawyerCasesKey(c.Lawyer), citizenCaseKey(c.Citizen), timersKey()},
+		[]string{caseKey(s.ns, c.ID), queueKey(s.ns), lawyerCasesKey(s.ns, c.Lawyer), lawyerCasesKey(s.ns, c.Lawyer), citizenCaseKey(s.ns, c.Citizen), timersKey(s.ns)},
 		c.ID, expected, action, outcome, name, ms(s.now()), score, due).Int()
 	if err != nil {
 		return false, fmt.Errorf("%s case %s: %w", action, c.ID, err)
@@ -277,7 +280,7 @@ func (s *Cases) release(ctx context.Context, c *Case, expected, action, outcome,
 
 // Waiting lists the waiting cases, most urgent then oldest first.
 func (s *Cases) Waiting(ctx context.Context, limit int) ([]string, error) {
-	ids, err := s.rdb.ZRange(ctx, queueKey(), 0, int64(limit-1)).Result()
+	ids, err := s.rdb.ZRange(ctx, queueKey(s.ns), 0, int64(limit-1)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -286,7 +289,7 @@ func (s *Cases) Waiting(ctx context.Context, limit int) ([]string, error) {
 
 // Position is a waiting case's place in the queue, from 1; 0 when not waiting.
 func (s *Cases) Position(ctx context.Context, id string) (int, error) {
-	n, err := s.rdb.ZRank(ctx, queueKey(), id).Result()
+	n, err := s.rdb.ZRank(ctx, queueKey(s.ns), id).Result()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
@@ -298,12 +301,12 @@ func (s *Cases) Position(ctx context.Context, id string) (int, error) {
 
 // LawyerCases lists the cases assigned to a lawyer.
 func (s *Cases) LawyerCases(ctx context.Context, lawyer int64) ([]string, error) {
-	return s.rdb.SMembers(ctx, lawyerCasesKey(lawyer)).Result()
+	return s.rdb.SMembers(ctx, lawyerCasesKey(s.ns, lawyer)).Result()
 }
 
 // Current returns the case a lawyer's plain messages go to.
 func (s *Cases) Current(ctx context.Context, lawyer int64) (string, error) {
-	id, err := s.rdb.Get(ctx, lawyerCurrentKey(lawyer)).Result()
+	id, err := s.rdb.Get(ctx, lawyerCurrentKey(s.ns, lawyer)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -312,7 +315,7 @@ func (s *Cases) Current(ctx context.Context, lawyer int64) (string, error) {
 
 // SetCurrent makes id the case a lawyer's plain messages go to.
 func (s *Cases) SetCurrent(ctx context.Context, lawyer int64, id string) error {
-	return s.rdb.Set(ctx, lawyerCurrentKey(lawyer), id, s.retention).Err()
+	return s.rdb.Set(ctx, lawyerCurrentKey(s.ns, lawyer), id, s.retention).Err()
 }
 
 // Append adds a line to the case's transcript (and renews the case's TTL).
@@ -322,16 +325,16 @@ func (s *Cases) Append(ctx context.Context, id string, l TranscriptLine) error {
 	}
 	data, _ := json.Marshal(l)
 	pipe := s.rdb.TxPipeline()
-	pipe.RPush(ctx, transcriptKey(id), data)
-	pipe.Expire(ctx, transcriptKey(id), s.retention)
-	pipe.Expire(ctx, caseKey(id), s.retention)
+	pipe.RPush(ctx, transcriptKey(s.ns, id), data)
+	pipe.Expire(ctx, transcriptKey(s.ns, id), s.retention)
+	pipe.Expire(ctx, caseKey(s.ns, id), s.retention)
 	_, err := pipe.Exec(ctx)
 	return err
 }
 
 // Transcript returns the case's messages, oldest first.
 func (s *Cases) Transcript(ctx context.Context, id string) ([]TranscriptLine, error) {
-	raw, err := s.rdb.LRange(ctx, transcriptKey(id), 0, -1).Result()
+	raw, err := s.rdb.LRange(ctx, transcriptKey(s.ns, id), 0, -1).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -347,15 +350,15 @@ func (s *Cases) Transcript(ctx context.Context, id string) ([]TranscriptLine, er
 
 // SetFields updates some fields of a case (rating, comment, escalations).
 func (s *Cases) SetFields(ctx context.Context, id string, fields map[string]any) error {
-	return s.rdb.HSet(ctx, caseKey(id), fields).Err()
+	return s.rdb.HSet(ctx, caseKey(s.ns, id), fields).Err()
 }
 
 // AddNotification records a Take message sent about the case.
 func (s *Cases) AddNotification(ctx context.Context, id string, n Notification) error {
 	data, _ := json.Marshal(n)
 	pipe := s.rdb.TxPipeline()
-	pipe.RPush(ctx, notifiedKey(id), data)
-	pipe.Expire(ctx, notifiedKey(id), s.retention)
+	pipe.RPush(ctx, notifiedKey(s.ns, id), data)
+	pipe.Expire(ctx, notifiedKey(s.ns, id), s.retention)
 	_, err := pipe.Exec(ctx)
 	return err
 }
@@ -363,8 +366,8 @@ func (s *Cases) AddNotification(ctx context.Context, id string, n Notification) 
 // Notifications returns the Take messages sent about the case and forgets them.
 func (s *Cases) TakeNotifications(ctx context.Context, id string) ([]Notification, error) {
 	pipe := s.rdb.TxPipeline()
-	get := pipe.LRange(ctx, notifiedKey(id), 0, -1)
-	pipe.Del(ctx, notifiedKey(id))
+	get := pipe.LRange(ctx, notifiedKey(s.ns, id), 0, -1)
+	pipe.Del(ctx, notifiedKey(s.ns, id))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, err
 	}
@@ -381,12 +384,12 @@ func (s *Cases) TakeNotifications(ctx context.Context, id string) ([]Notificatio
 // MapMessage remembers which case a message in a lawyer's chat belongs to,
 // so a reply to it goes to that case.
 func (s *Cases) MapMessage(ctx context.Context, chat string, messageID int, id string) error {
-	return s.rdb.Set(ctx, messageCaseKey(chat, messageID), id, s.retention).Err()
+	return s.rdb.Set(ctx, messageCaseKey(s.ns, chat, messageID), id, s.retention).Err()
 }
 
 // MessageCase returns the case a message belongs to, or "".
 func (s *Cases) MessageCase(ctx context.Context, chat string, messageID int) (string, error) {
-	id, err := s.rdb.Get(ctx, messageCaseKey(chat, messageID)).Result()
+	id, err := s.rdb.Get(ctx, messageCaseKey(s.ns, chat, messageID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -395,12 +398,12 @@ func (s *Cases) MessageCase(ctx context.Context, chat string, messageID int) (st
 
 // Arm schedules a timer (e.g. "sla:C-7K2Q") at due.
 func (s *Cases) Arm(ctx context.Context, timer string, due time.Time) error {
-	return s.rdb.ZAdd(ctx, timersKey(), redis.Z{Score: float64(ms(due)), Member: timer}).Err()
+	return s.rdb.ZAdd(ctx, timersKey(s.ns), redis.Z{Score: float64(ms(due)), Member: timer}).Err()
 }
 
 // Due takes the timers due by now; each is handed to exactly one caller.
 func (s *Cases) Due(ctx context.Context, max int) ([]string, error) {
-	return dueScript.Run(ctx, s.rdb, []string{timersKey()}, ms(s.now()), max).StringSlice()
+	return dueScript.Run(ctx, s.rdb, []string{timersKey(s.ns)}, ms(s.now()), max).StringSlice()
 }
 
 // SetDuty records a lawyer's /onduty (true) or /offduty (false).
@@ -409,12 +412,12 @@ func (s *Cases) SetDuty(ctx context.Context, lawyer int64, on bool) error {
 	if on {
 		v = "on"
 	}
-	return s.rdb.HSet(ctx, dutyKey(), strconv.FormatInt(lawyer, 10), v).Err()
+	return s.rdb.HSet(ctx, dutyKey(s.ns), strconv.FormatInt(lawyer, 10), v).Err()
 }
 
 // Duty returns the lawyers' manual duty states.
 func (s *Cases) Duty(ctx context.Context) (map[int64]bool, error) {
-	m, err := s.rdb.HGetAll(ctx, dutyKey()).Result()
+	m, err := s.rdb.HGetAll(ctx, dutyKey(s.ns)).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -429,18 +432,18 @@ func (s *Cases) Duty(ctx context.Context) (map[int64]bool, error) {
 // Once reports whether this is the first call with key within ttl, across
 // replicas (e.g. to announce a shift start once).
 func (s *Cases) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return s.rdb.SetNX(ctx, onceKey(key), 1, ttl).Result()
+	return s.rdb.SetNX(ctx, onceKey(s.ns, key), 1, ttl).Result()
 }
 
 // SaveRoster stores the roster document (seeded from the configuration at
 // start; an admin console can write it later).
 func (s *Cases) SaveRoster(ctx context.Context, doc []byte) error {
-	return s.rdb.Set(ctx, rosterKey(), doc, 0).Err()
+	return s.rdb.Set(ctx, rosterKey(s.ns), doc, 0).Err()
 }
 
 // Roster returns the stored roster document, nil when none.
 func (s *Cases) Roster(ctx context.Context) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, rosterKey()).Bytes()
+	b, err := s.rdb.Get(ctx, rosterKey(s.ns)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -450,22 +453,22 @@ func (s *Cases) Roster(ctx context.Context) ([]byte, error) {
 // ForgetCitizen deletes every case of the citizen with its transcript,
 // wherever it stands (the caller closes an open one first).
 func (s *Cases) ForgetCitizen(ctx context.Context, citizen string) error {
-	ids, err := s.rdb.SMembers(ctx, citizenCasesKey(citizen)).Result()
+	ids, err := s.rdb.SMembers(ctx, citizenCasesKey(s.ns, citizen)).Result()
 	if err != nil {
 		return fmt.Errorf("forget cases: %w", err)
 	}
 	for _, id := range ids {
-		lawyer, _ := s.rdb.HGet(ctx, caseKey(id), "lawyer").Int64()
+		lawyer, _ := s.rdb.HGet(ctx, caseKey(s.ns, id), "lawyer").Int64()
 		pipe := s.rdb.TxPipeline()
-		pipe.Del(ctx, caseKey(id), transcriptKey(id), notifiedKey(id))
-		pipe.ZRem(ctx, queueKey(), id)
-		pipe.ZRem(ctx, timersKey(), "sla:"+id)
+		pipe.Del(ctx, caseKey(s.ns, id), transcriptKey(s.ns, id), notifiedKey(s.ns, id))
+		pipe.ZRem(ctx, queueKey(s.ns), id)
+		pipe.ZRem(ctx, timersKey(s.ns), "sla:"+id)
 		if lawyer != 0 {
-			pipe.SRem(ctx, lawyerCasesKey(lawyer), id)
+			pipe.SRem(ctx, lawyerCasesKey(s.ns, lawyer), id)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return fmt.Errorf("forget case %s: %w", id, err)
 		}
 	}
-	return s.rdb.Del(ctx, citizenCaseKey(citizen), citizenCasesKey(citizen)).Err()
+	return s.rdb.Del(ctx, citizenCaseKey(s.ns, citizen), citizenCasesKey(s.ns, citizen)).Err()
 }

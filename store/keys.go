@@ -29,47 +29,53 @@ func citizenKeys(citizen string) []string {
 	return []string{sessionKey(citizen), feedbackKey(citizen)}
 }
 
-// Handoff keys share the {handoff} hash tag: the Lua scripts touch several
-// of them at once, which a Cluster allows only within one slot.
-const handoffPrefix = prefix + "{handoff}:"
+// Handoff keys share one hash tag per office ("{handoff}" by default): the
+// Lua scripts touch several of them at once, which a Cluster allows only
+// within one slot. ns is that tagged prefix, from handoffNamespace.
+func handoffNamespace(office string) string {
+	if office == "" {
+		office = "handoff"
+	}
+	return prefix + "{" + office + "}:"
+}
 
 // caseKey is a case's hash (personal: retention TTL).
-func caseKey(id string) string { return handoffPrefix + "case:" + id }
+func caseKey(ns string, id string) string { return ns + "case:" + id }
 
 // transcriptKey is a case's message list (personal: retention TTL).
-func transcriptKey(id string) string { return handoffPrefix + "transcript:" + id }
+func transcriptKey(ns string, id string) string { return ns + "transcript:" + id }
 
 // notifiedKey lists the Take messages sent about a case.
-func notifiedKey(id string) string { return handoffPrefix + "notified:" + id }
+func notifiedKey(ns string, id string) string { return ns + "notified:" + id }
 
 // queueKey is the sorted set of waiting cases (urgency, then age).
-func queueKey() string { return handoffPrefix + "queue" }
+func queueKey(ns string) string { return ns + "queue" }
 
 // timersKey is the sorted set of timers by due time (unix ms).
-func timersKey() string { return handoffPrefix + "timers" }
+func timersKey(ns string) string { return ns + "timers" }
 
 // citizenCaseKey points from a citizen to their open case (retention TTL).
-func citizenCaseKey(citizen string) string { return handoffPrefix + "citizen-case:" + citizen }
+func citizenCaseKey(ns string, citizen string) string { return ns + "citizen-case:" + citizen }
 
 // citizenCasesKey is the set of all a citizen's cases, for /forget (retention TTL).
-func citizenCasesKey(citizen string) string { return handoffPrefix + "citizen-cases:" + citizen }
+func citizenCasesKey(ns string, citizen string) string { return ns + "citizen-cases:" + citizen }
 
 // lawyerCasesKey is the set of cases assigned to a lawyer.
-func lawyerCasesKey(lawyer int64) string { return handoffPrefix + "lawyer-cases:" + itoa(lawyer) }
+func lawyerCasesKey(ns string, lawyer int64) string { return ns + "lawyer-cases:" + itoa(lawyer) }
 
 // lawyerCurrentKey is the case a lawyer's plain messages go to.
-func lawyerCurrentKey(lawyer int64) string { return handoffPrefix + "lawyer-current:" + itoa(lawyer) }
+func lawyerCurrentKey(ns string, lawyer int64) string { return ns + "lawyer-current:" + itoa(lawyer) }
 
 // messageCaseKey maps a message in a lawyer's chat to its case.
-func messageCaseKey(chat string, messageID int) string {
-	return handoffPrefix + "msg:" + chat + ":" + itoa(int64(messageID))
+func messageCaseKey(ns string, chat string, messageID int) string {
+	return ns + "msg:" + chat + ":" + itoa(int64(messageID))
 }
 
 // dutyKey is the hash of lawyers' manual /onduty and /offduty.
-func dutyKey() string { return handoffPrefix + "duty" }
+func dutyKey(ns string) string { return ns + "duty" }
 
 // onceKey marks a one-time event (a shift-start announcement).
-func onceKey(k string) string { return handoffPrefix + "once:" + k }
+func onceKey(ns string, k string) string { return ns + "once:" + k }
 
 // rosterKey holds the roster document.
-func rosterKey() string { return handoffPrefix + "roster" }
+func rosterKey(ns string) string { return ns + "roster" }

@@ -49,6 +49,7 @@ type office struct {
 	lawyerB    int64
 	supervisor int64
 	replicas   []*replica
+	name       string // the office's namespace in Redis, unique per test
 	secret     string
 	ids        *updates
 }
@@ -66,7 +67,8 @@ var allWeek = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 func newOffice(t *testing.T, replicas int, now time.Time, shifts []config.ShiftConfig, opts ...telegramtest.Option) *office {
 	t.Helper()
 	o := &office{t: t, srv: telegramtest.NewServer(t, opts...), rdb: redistest.New(t), clock: &clock{t: now},
-		lawyerA: redistest.ID(), lawyerB: redistest.ID(), supervisor: redistest.ID(), secret: "office-secret", ids: newUpdates()}
+		lawyerA: redistest.ID(), lawyerB: redistest.ID(), supervisor: redistest.ID(), secret: "office-secret", ids: newUpdates(),
+		name: fmt.Sprintf("office-%d", redistest.ID())}
 	if shifts == nil {
 		shifts = []config.ShiftConfig{{Days: allWeek, From: "00:00", To: "24:00"}}
 	}
@@ -101,7 +103,7 @@ func (o *office) addReplica() *replica {
 		Policy:   knowledge.Policy{AnswerAt: 0.55, SuggestAt: 0.30, Margin: 0.08},
 		Sessions: store.NewSessions(o.rdb.Client, 30*24*time.Hour, o.clock.Now),
 		Texts:    texts, Now: o.clock.Now,
-		Handoff: &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()},
+		Handoff: &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, o.name, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()},
 	})
 	ch := newChannel(t, o.srv, engine, o.rdb)
 	engine.SetOutbox(ch)
@@ -126,6 +128,10 @@ func (o *office) deliver(r *replica, u tgbotapi.Update) {
 		o.t.Fatalf("deliver: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+func (o *office) cases() *store.Cases {
+	return store.NewCases(o.rdb.Client, o.name, time.Hour, time.Now)
 }
 
 func (o *office) any() *replica { return o.replicas[rand.IntN(len(o.replicas))] }
@@ -237,7 +243,7 @@ func TestHandoffTakeRaceRelayCloseRate(t *testing.T) {
 		rounds = 10
 	}
 	o := newOffice(t, 2, time.Now(), nil)
-	cases := store.NewCases(o.rdb.Client, time.Hour, time.Now)
+	cases := o.cases()
 	for round := 0; round < rounds; round++ {
 		citizen := o.person(redistest.ID(), "zh")
 		id := citizen.intake(t)
@@ -280,7 +286,7 @@ func TestHandoffTakeRaceRelayCloseRate(t *testing.T) {
 			loser = o.person(o.lawyerA, "zh")
 		}
 		for _, l := range []int64{o.lawyerA, o.lawyerB} {
-			if n, _ := o.rdb.Client.SIsMember(context.Background(), "legalbot:v1:{handoff}:lawyer-cases:"+fmt.Sprint(l), id).Result(); n != (l == cs.Lawyer) {
+			if n, _ := o.rdb.Client.SIsMember(context.Background(), "legalbot:v1:{"+o.name+"}:lawyer-cases:"+fmt.Sprint(l), id).Result(); n != (l == cs.Lawyer) {
 				t.Fatalf("round %d: lawyer %d holds the case: %v (owner %d)", round, l, n, cs.Lawyer)
 			}
 		}
@@ -342,4 +348,188 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+// Out of hours: the citizen hears so, with the next shift and 12348, and may
+// leave the case; lawyers coming on duty are told about it.
+func TestHandoffOutOfHours(t *testing.T) {
+	saturday := time.Date(2026, 12, 5, 20, 0, 0, 0, shanghai)
+	o := newOffice(t, 1, saturday, []config.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "09:00", To: "17:30"}})
+	citizen := o.person(redistest.ID(), "zh")
+	first := citizen.says("/lawyer", 1)
+	region := citizen.presses(first[0], "ho:cat:-", 1)
+	summary := citizen.presses(region[0], "ho:skip", 1)
+	deadline := citizen.presses(summary[0], "ho:skip", 1)
+	consent := citizen.presses(deadline[0], "ho:dl:none", 1)
+	offer := citizen.presses(consent[0], "ho:consent:yes", 1)
+	must(t, offer, "现在没有值班律师在岗", "12月7日 09:00", "12348")
+	queued := citizen.presses(offer[0], "ho:leave:yes", 1)
+	id := caseIDIn(queued[0].Plain)
+	if id == "" || len(o.srv.MessagesTo(o.lawyerA)) != 0 {
+		t.Fatalf("case %q; lawyer messages %s", id, texts(o.srv.MessagesTo(o.lawyerA)))
+	}
+	// Monday 09:00: the shift starts; the timers tell the lawyers, once.
+	o.clock.t = time.Date(2026, 12, 7, 9, 0, 30, 0, shanghai)
+	for _, r := range o.replicas {
+		r.engine.Tick(context.Background())
+		r.engine.Tick(context.Background())
+	}
+	ms := o.srv.WaitMessages(t, o.lawyerA, 1, wait)
+	must(t, ms, "您已到值班时间", id)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(o.srv.MessagesTo(o.lawyerA)); n != 1 {
+		t.Errorf("lawyer told %d times, want once", n)
+	}
+	// /status shows the position.
+	must(t, citizen.says("/status", 1), id, "第 1 位")
+}
+
+// Urgent: emergency numbers first, then the offer; the case jumps the queue.
+func TestHandoffUrgent(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	calm := o.person(redistest.ID(), "zh")
+	calmID := calm.intake(t)
+	scared := o.person(redistest.ID(), "zh")
+	ms := scared.says("我老公又打我了，还说要杀了我，我很害怕", 3)
+	if !strings.Contains(ms[0].Plain, "110") || !strings.Contains(ms[0].Plain, "120") || !strings.Contains(ms[0].Plain, "12338") {
+		t.Fatalf("emergency numbers not first: %s", texts(ms))
+	}
+	must(t, ms[1:], "优先安排值班律师")
+	intake := scared.presses(ms[1], "ho:start:urgent", 1)
+	region := scared.presses(intake[0], "ho:cat:family", 1)
+	summary := scared.presses(region[0], "ho:skip", 1)
+	deadline := scared.presses(summary[0], "ho:skip", 1)
+	consent := scared.presses(deadline[0], "ho:dl:none", 1)
+	queued := scared.presses(consent[0], "ho:consent:yes", 1)
+	must(t, queued, "紧急情况优先排队", "第 1 位")
+	urgentID := caseIDIn(queued[0].Plain)
+	card := takeNotification(t, o, o.lawyerA, urgentID)
+	must(t, []telegramtest.Sent{card}, "紧急：violence")
+	ids, _ := o.cases().Waiting(context.Background(), 10)
+	if pos := indexOf(ids, urgentID); pos < 0 || pos > indexOf(ids, calmID) {
+		t.Errorf("queue %v: the urgent case %s must come before %s", ids, urgentID, calmID)
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// A case unclaimed for claim_within is re-notified and escalated to the
+// supervisors, once, however many replicas tick.
+func TestHandoffEscalation(t *testing.T) {
+	o := newOffice(t, 2, time.Now(), nil)
+	citizen := o.person(redistest.ID(), "zh")
+	id := citizen.intake(t)
+	takeNotification(t, o, o.lawyerA, id)
+	for _, r := range o.replicas {
+		r.engine.Tick(context.Background())
+	}
+	if n := len(o.srv.MessagesTo(o.supervisor)); n != 0 {
+		t.Fatalf("escalated before claim_within: %d messages", n)
+	}
+	o.clock.Advance(5*time.Minute + time.Second)
+	var wg sync.WaitGroup
+	for _, r := range o.replicas {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.engine.Tick(context.Background()) }()
+	}
+	wg.Wait()
+	sup := o.srv.WaitMessages(t, o.supervisor, 1, wait)
+	must(t, sup, "⏰", id, "无人接手")
+	time.Sleep(100 * time.Millisecond)
+	if n := len(o.srv.MessagesTo(o.supervisor)); n != 1 {
+		t.Errorf("supervisor alerted %d times, want once", n)
+	}
+	// Re-notified: a fresh Take message for both lawyers (the old one retired).
+	var takes int
+	for _, m := range o.srv.MessagesTo(o.lawyerB) {
+		if strings.Contains(m.Plain, "新案件 "+id) {
+			takes++
+		}
+	}
+	if takes != 2 {
+		t.Errorf("lawyer B got %d case cards, want the first and the re-notification", takes)
+	}
+	// The supervisor can't take it (not a lawyer), a lawyer can, from the new card.
+	lawyer := o.person(o.lawyerB, "zh")
+	card := takeNotification(t, o, o.lawyerB, id)
+	lawyer.presses(card, "take:"+id, 1)
+	cs, _ := o.cases().Get(context.Background(), id)
+	if cs.Status != store.CaseAssigned || cs.Lawyer != o.lawyerB {
+		t.Errorf("after escalation: %+v", cs)
+	}
+}
+
+// A new process on the same Redis carries on with an assigned case.
+func TestHandoffSurvivesRestart(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	citizen := o.person(redistest.ID(), "zh")
+	id := citizen.intake(t)
+	lawyer := o.person(o.lawyerA, "zh")
+	lawyer.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
+	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手") }, "take")
+	// The old process stops; a new one starts on the same Redis.
+	o.replicas[0].ch.Close(context.Background())
+	o.replicas = nil
+	o.addReplica()
+	must(t, o.relay(citizen, lawyer, "我还在"), "["+id+"]", "我还在")
+	must(t, o.relay(lawyer, citizen, "收到"), "王律师：收到")
+	must(t, lawyer.says("/note 当事人有工资条", 1), "备注已保存")
+	before := len(o.srv.MessagesTo(citizen.id))
+	lawyer.says("/close legal_aid", 1)
+	must(t, o.srv.WaitMessages(t, citizen.id, before+1, wait)[before:], "转法律援助")
+}
+
+// A citizen who tries lawyer commands or forges a Take callback gets only
+// a polite "not available", and nothing changes.
+func TestCitizenCannotActAsLawyer(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	victim := o.person(redistest.ID(), "zh")
+	id := victim.intake(t)
+	intruder := o.person(redistest.ID(), "zh")
+	for _, cmd := range []string{"/take " + id, "/close resolved", "/queue", "/transfer " + id + " queue", "/note hi", "/onduty", "/case " + id} {
+		must(t, intruder.says(cmd, 1), "不对您开放")
+	}
+	before := len(o.srv.Calls("answerCallbackQuery"))
+	o.deliver(o.any(), telegramtest.CallbackUpdate(intruder.id, intruder.user, 1, "take:"+id))
+	o.deliver(o.any(), telegramtest.CallbackUpdate(intruder.id, intruder.user, 1, "close:"+id+":resolved"))
+	calls := o.srv.WaitCalls(t, "answerCallbackQuery", before+2, wait)
+	for _, c := range calls[before:] {
+		if !strings.Contains(c.Params.Get("text"), "不对您开放") {
+			t.Errorf("forged callback answered %q", c.Params.Get("text"))
+		}
+	}
+	cs, _ := o.cases().Get(context.Background(), id)
+	if cs.Status != store.CaseWaiting {
+		t.Errorf("a citizen changed the case: %+v", cs)
+	}
+	// Someone else's rating button is refused too.
+	msgs := intruder.says("/help", 1)
+	o.deliver(o.any(), telegramtest.CallbackUpdate(intruder.id, intruder.user, msgs[0].MessageID, "ho:rate:"+id+":1"))
+	time.Sleep(100 * time.Millisecond)
+	if cs, _ := o.cases().Get(context.Background(), id); cs.Rating != 0 {
+		t.Errorf("a stranger rated the case")
+	}
+}
+
+// The text handoff needs only the basic Bot API methods.
+func TestHandoffOnMinimalBotAPI(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil, telegramtest.WithMethods("getMe", "getUpdates", "sendMessage", "editMessageText",
+		"editMessageReplyMarkup", "answerCallbackQuery", "deleteMessage", "setWebhook", "deleteWebhook"))
+	citizen := o.person(redistest.ID(), "zh")
+	id := citizen.intake(t)
+	lawyer := o.person(o.lawyerA, "zh")
+	lawyer.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
+	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手") }, "take")
+	must(t, o.relay(citizen, lawyer, "你好律师"), "你好律师")
+	must(t, o.relay(lawyer, citizen, "你好"), "王律师：你好")
+	must(t, citizen.says("/end", 1), "您已结束案件 "+id)
 }

@@ -36,7 +36,7 @@ type app struct {
 // the handoff from the roster stored there, so that every replica (and,
 // later, an admin console) works from the same roster.
 func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, retention time.Duration) (*bot.Handoff, error) {
-	cases := store.NewCases(rdb, retention, time.Now)
+	cases := store.NewCases(rdb, "", retention, time.Now)
 	doc, err := json.Marshal(cfg.Handoff)
 	if err != nil {
 		return nil, err
