@@ -533,3 +533,63 @@ func TestHandoffOnMinimalBotAPI(t *testing.T) {
 	must(t, o.relay(lawyer, citizen, "你好"), "王律师：你好")
 	must(t, citizen.says("/end", 1), "您已结束案件 "+id)
 }
+
+func TestLawyerQueueTakeSwitchReplyTransfer(t *testing.T) {
+	o := newOffice(t, 2, time.Now(), nil)
+	c1, c2 := o.person(redistest.ID(), "zh"), o.person(redistest.ID(), "zh")
+	id1, id2 := c1.intake(t), c2.intake(t)
+	a, b := o.person(o.lawyerA, "zh"), o.person(o.lawyerB, "zh")
+	takeNotification(t, o, o.lawyerA, id2)
+	must(t, a.says("/queue", 1), "排队中的案件", id1, id2)
+	must(t, a.says("/take "+strings.ToLower(id1), 2), "新案件 "+id1, "您已接手 "+id1)
+	must(t, a.says("/take "+id2, 2), "您已接手 "+id2)
+	must(t, b.says("/take "+id2, 1), "已经被王律师接手")
+	must(t, a.says("/cases", 1), id1, "▶ "+id2)
+	// The current case is id2; a reply to a message of case 1 goes to case 1.
+	relayed := o.relay(c1, a, "第一位当事人的消息")
+	before := len(o.srv.MessagesTo(c1.id))
+	u := telegramtest.TextUpdate(a.id, a.user, "回复第一位")
+	u.Message.ReplyToMessage = &tgbotapi.Message{MessageID: relayed[0].MessageID, Chat: u.Message.Chat}
+	o.deliver(o.any(), u)
+	must(t, o.srv.WaitMessages(t, c1.id, before+1, wait)[before:], "王律师：回复第一位")
+	must(t, o.relay(a, c2, "给第二位"), "王律师：给第二位")
+	must(t, a.says("/case "+id1, 1), "已切换到 "+id1)
+	must(t, o.relay(a, c1, "现在是第一位"), "现在是第一位")
+	// Transfer case 1 to lawyer B with its history; case 2 back to the queue.
+	before = len(o.srv.MessagesTo(b.id))
+	must(t, a.says(fmt.Sprintf("/transfer %s %d", id1, o.lawyerB), 1), "已转交给李律师")
+	card := o.srv.WaitMessages(t, b.id, before+1, wait)[before:]
+	must(t, card, "王律师把案件 "+id1+" 转交给您", "第一位当事人的消息", "现在是第一位")
+	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(c1.id)), "李律师已经接手") }, "citizen 1 to hear of the transfer")
+	must(t, o.relay(c1, b, "李律师您好"), "["+id1+"]", "李律师您好")
+	must(t, a.says("/transfer "+id2+" queue", 1), "已放回队列")
+	takeNotification(t, o, o.lawyerB, id2)
+	cs, _ := o.cases().Get(context.Background(), id2)
+	if cs.Status != store.CaseWaiting {
+		t.Errorf("case 2 after transfer to the queue: %+v", cs)
+	}
+	must(t, a.says("/close", 1), "没有处理中的案件")
+}
+
+func TestLawyerOfferedWhenTheFAQCannotHelp(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	c := o.person(redistest.ID(), "zh")
+	ms := c.says("帮我写一首关于春天的诗", 1)
+	if b := lastButtons(ms); len(b) != 1 || b[0] != "ho:start" {
+		t.Errorf("decline without the offer of a lawyer: %v", b)
+	}
+	must(t, c.says("我要找律师", 1), "请选择您的问题属于哪一类")
+	c2 := o.person(redistest.ID(), "zh")
+	answer := c2.says("老板拖欠工资三个月不给怎么办", 1)
+	entry := strings.TrimSuffix(strings.TrimPrefix(lastButtons(answer)[0], "fb:"), ":up")
+	first := c2.presses(answer[0], "fb:"+entry+":down", 1)
+	if b := lastButtons(first); len(b) != 0 {
+		t.Errorf("one 👎 already offers a lawyer: %v", b)
+	}
+	again := c2.says("房东不退押金怎么办", 1)
+	entry2 := strings.TrimSuffix(strings.TrimPrefix(lastButtons(again)[0], "fb:"), ":up")
+	second := c2.presses(again[0], "fb:"+entry2+":down", 1)
+	if b := lastButtons(second); len(b) != 1 || b[0] != "ho:start" {
+		t.Errorf("two 👎 in a row: want the offer of a lawyer, got %v", b)
+	}
+}
