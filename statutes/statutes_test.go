@@ -35,8 +35,8 @@ func TestLoadStatutes(t *testing.T) {
 	}{
 		{"劳动合同法", 30, "用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬"},
 		{"中华人民共和国劳动合同法", 82, "二倍的工资"},
-		{"民法典", 1079, "夫妻一方要求离婚"},         // the Civil Code's books are one law
-		{"民事诉讼法", 122, "起诉必须符合下列条件"},        // the 2023 version, not 2021
+		{"民法典", 1079, "夫妻一方要求离婚"},          // the Civil Code's books are one law
+		{"民事诉讼法", 122, "起诉必须符合下列条件"},       // the 2023 version, not 2021
 		{"《法律援助法》", 31, "可以向法律援助机构申请法律援助"}, // brackets and prefix tolerated
 	} {
 		got, ok := lib.Article(tc.law, tc.art)
