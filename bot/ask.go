@@ -192,14 +192,19 @@ func (e *Engine) answer(c *turn, en *knowledge.Entry) Reply {
 	if len(text.Questions) > 0 {
 		title = text.Questions[0]
 	}
-	return Reply{
-		Title: title,
-		Text:  b.String(),
-		Buttons: [][]Button{{
-			{Label: c.texts.FeedbackUp, Data: "fb:" + en.ID + ":up"},
-			{Label: c.texts.FeedbackDown, Data: "fb:" + en.ID + ":down"},
-		}},
+	var rows [][]Button
+	if e.cfg.Statutes != nil {
+		for i, cit := range en.Citations {
+			if _, ok := e.cfg.Statutes.Article(cit.Law, int(cit.Article)); ok {
+				rows = append(rows, []Button{{Label: "📖 " + buttonLabel(cit.String()), Data: fmt.Sprintf("law:%s:%d", en.ID, i)}})
+			}
+		}
 	}
+	rows = append(rows, []Button{
+		{Label: c.texts.FeedbackUp, Data: "fb:" + en.ID + ":up"},
+		{Label: c.texts.FeedbackDown, Data: "fb:" + en.ID + ":down"},
+	})
+	return Reply{Title: title, Text: b.String(), Buttons: rows}
 }
 
 func formatDate(d knowledge.Date, lang string) string {
@@ -232,3 +237,36 @@ func (e *Engine) pressFeedback(ctx context.Context, c *turn, arg string) (Respon
 }
 
 func hasFlag(m map[string]string, k string) bool { return m[k] != "" }
+
+// pressLaw shows the text of an answer's citation.
+func (e *Engine) pressLaw(ctx context.Context, c *turn, arg string) (Response, error) {
+	id, n, _ := strings.Cut(arg, ":")
+	i, err := strconv.Atoi(n)
+	en := e.cfg.KB.Entry(id)
+	if err != nil || en == nil || i < 0 || i >= len(en.Citations) || e.cfg.Statutes == nil {
+		return Response{Notice: c.texts.Unavailable}, nil
+	}
+	return e.showArticle(c, en.Citations[i].Law, int(en.Citations[i].Article)), nil
+}
+
+// handleLaw is /law <statute> <article>, e.g. /law 劳动合同法 30 or 第三十条.
+func (e *Engine) handleLaw(ctx context.Context, c *turn, arg string) (Response, error) {
+	f := strings.Fields(arg)
+	if e.cfg.Statutes == nil || len(f) != 2 {
+		return Response{Replies: []Reply{{Text: c.texts.LawUsage}}}, nil
+	}
+	n, err := knowledge.ParseArticle(f[1])
+	if err != nil {
+		return Response{Replies: []Reply{{Text: c.texts.LawUsage}}}, nil
+	}
+	return e.showArticle(c, f[0], n), nil
+}
+
+func (e *Engine) showArticle(c *turn, law string, n int) Response {
+	text, ok := e.cfg.Statutes.Article(law, n)
+	if !ok {
+		return Response{Replies: []Reply{{Text: c.texts.LawNotFound}}}
+	}
+	law = strings.Trim(law, "《》")
+	return Response{Replies: []Reply{{Title: "《" + law + "》" + knowledge.ArticleNumber(n).String(), Text: text}}}
+}

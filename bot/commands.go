@@ -29,6 +29,8 @@ func (e *Engine) CommandDescription(lang, command string) string {
 		return t.CommandStatus
 	case "end":
 		return t.CommandEnd
+	case "law":
+		return t.CommandLaw
 	}
 	return command
 }

@@ -87,6 +87,14 @@ type Config struct {
 	FollowUpWindow time.Duration
 	// Handoff, when set, lets citizens reach the lawyer on duty.
 	Handoff *Handoff
+	// Statutes, when set, shows the text of cited articles (/law and the
+	// citation buttons under an answer).
+	Statutes Statutes
+}
+
+// Statutes looks up the text of a statute's article.
+type Statutes interface {
+	Article(law string, n int) (string, bool)
 }
 
 // Engine answers citizens. It is safe for concurrent use; messages of one

@@ -451,3 +451,40 @@ func firstEntry(r bot.Response) string {
 	}
 	return ""
 }
+
+type fakeStatutes map[string]string
+
+func (f fakeStatutes) Article(law string, n int) (string, bool) {
+	t, ok := f[fmt.Sprintf("%s/%d", law, n)]
+	return t, ok
+}
+
+// With statutes loaded, an answer's citation has a button showing the
+// article, and /law shows one.
+func TestStatuteArticles(t *testing.T) {
+	kb := testKB()
+	e := bot.New(bot.Config{
+		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(nil)), Policy: testPolicy,
+		Sessions: store.NewSessions(redistest.New(t).Client, time.Hour, time.Now), Texts: texts(t),
+		Statutes: fakeStatutes{"劳动合同法/30": "第三十条 用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。"},
+	})
+	say := func(in bot.Incoming) bot.Response {
+		in.Citizen = "test:law"
+		r, err := e.Handle(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	answer := say(bot.Incoming{Text: "My employer has not paid my wages"})
+	if !hasButton(answer, "law:wages-unpaid:0") {
+		t.Fatalf("no citation button: %+v", buttons(answer))
+	}
+	mustContain(t, allText(say(bot.Incoming{Callback: "law:wages-unpaid:0"})), "《劳动合同法》第三十条", "及时足额支付劳动报酬")
+	mustContain(t, allText(say(bot.Incoming{Text: "/law 劳动合同法 第三十条"})), "及时足额支付劳动报酬")
+	mustContain(t, allText(say(bot.Incoming{Text: "/law 劳动合同法 31"})), "No such article")
+	mustContain(t, allText(say(bot.Incoming{Text: "/law"})), "Usage")
+	if r := say(bot.Incoming{Callback: "law:wages-unpaid:7"}); r.Notice == "" {
+		t.Error("out-of-range citation button: want a notice")
+	}
+}

@@ -12,6 +12,7 @@ func (e *Engine) routes() {
 		"lawyer": e.handleLawyer, // the citizen asks for the duty lawyer
 		"status": e.handleStatus, // where the citizen's case stands
 		"end":    e.handleEnd,    // the citizen ends the case
+		"law":    e.handleLaw,    // /law 劳动合同法 30: an article's text
 	}
 	e.buttons = map[string]handlerFunc{
 		"e":      e.pressEntry,    // e:<entry id>         show an entry (suggestion, topic list)
@@ -20,6 +21,7 @@ func (e *Engine) routes() {
 		"topics": e.pressTopics,   // topics:              the category list again
 		"lang":   e.pressLang,     // lang:<zh|en>         choose the language
 		"forget": e.pressForget,   // forget:yes|no        confirm /forget
+		"law":    e.pressLaw,      // law:<entry id>:<citation index> the cited article's text
 		"ho":     e.pressHandoff,  // ho:start[:urgent] | cat:<id> | skip | dl:<soon|month|none> | consent:yes|no | leave:yes|no | cancel | rate:<case>:<1-5> | skipcomment
 	}
 	// Lawyers' commands and buttons (take:<case>, close:<case>:<outcome>)

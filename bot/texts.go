@@ -126,6 +126,11 @@ type Texts struct {
 	OutcomeOther        string `yaml:"outcome_other"`
 	OutcomeCitizen      string `yaml:"outcome_citizen"`
 	None                string `yaml:"none"`
+
+	// Statute texts.
+	LawUsage    string `yaml:"law_usage"`
+	LawNotFound string `yaml:"law_not_found"`
+	CommandLaw  string `yaml:"command_law"`
 }
 
 // Catalog holds the texts of every language the bot speaks.

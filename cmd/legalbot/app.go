@@ -15,6 +15,7 @@ import (
 	"github.com/legalbot/legalbot/config"
 	"github.com/legalbot/legalbot/handoff"
 	"github.com/legalbot/legalbot/knowledge"
+	"github.com/legalbot/legalbot/statutes"
 	"github.com/legalbot/legalbot/store"
 	"github.com/redis/go-redis/v9"
 )
@@ -117,7 +118,20 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		}
 		a.roster = ho.Roster
 	}
+	var laws bot.Statutes
+	if dir := cfg.Knowledge.StatutesDir; dir != "" {
+		lib, err := statutes.Load(os.DirFS(dir))
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("LEGALBOT_STATUTES_DIR: %w", err)
+		}
+		for _, p := range lib.CheckProblems(kb) {
+			log.Warn("knowledge base citation", "problem", p.String())
+		}
+		laws = lib
+	}
 	a.engine = bot.New(bot.Config{
+		Statutes: laws,
 		Handoff:  ho,
 		KB:       kb,
 		Searcher: a.index,
