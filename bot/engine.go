@@ -34,6 +34,9 @@ type Incoming struct {
 	// Media marks a photo, document, voice or video message (Text is then
 	// its caption); it can be relayed to a lawyer but not searched.
 	Media bool
+	// DisplayName is how the client names the sender ("Wang (@wang)"). It
+	// reaches a lawyer only when the citizen chooses to share it.
+	DisplayName string
 }
 
 // Reply is one message to send. Text is plain text: channels escape it.

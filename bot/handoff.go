@@ -156,7 +156,11 @@ func (e *Engine) pressHandoff(ctx context.Context, c *turn, arg string) (Respons
 		}
 		return e.intakeStep(c, stepConsent), nil
 	case action == "consent" && step == stepConsent:
-		if value != "yes" {
+		switch value {
+		case "named":
+			c.sess.StateData["name"] = truncate(c.in.DisplayName, 100)
+		case "yes":
+		default:
 			return e.cancelIntake(c), nil
 		}
 		return e.submitIntake(ctx, c)
@@ -221,7 +225,9 @@ func (e *Engine) intakeStep(c *turn, step string) Response {
 		}}
 	case stepConsent:
 		r = Reply{Text: c.texts.IntakeConsent, Buttons: [][]Button{
-			{{Label: c.texts.ConsentYes, Data: "ho:consent:yes"}, {Label: c.texts.ConsentNo, Data: "ho:consent:no"}},
+			{{Label: c.texts.ConsentYes, Data: "ho:consent:yes"}},
+			{{Label: c.texts.ConsentNamed, Data: "ho:consent:named"}},
+			{{Label: c.texts.ConsentNo, Data: "ho:consent:no"}},
 		}}
 	}
 	return Response{Replies: []Reply{r}, ClearButtons: true}
@@ -299,6 +305,7 @@ func (e *Engine) createCase(ctx context.Context, c *turn, notify bool) (Response
 	cs := &store.Case{
 		Citizen: c.in.Citizen, Lang: c.lang, Category: d["category"], Region: d["region"],
 		Summary: d["summary"], Deadline: d["deadline"], Urgency: int(urgencyOf(d)), UrgentWhy: d["urgent_why"],
+		Name: d["name"],
 		Answered: lastN(c.sess.Answers, 3),
 	}
 	for _, t := range lastTurns(c.sess.Turns, 5) {

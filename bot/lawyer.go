@@ -181,6 +181,10 @@ func (e *Engine) caseCard(t *Texts, cs *store.Case) Reply {
 	if len(cs.Turns) > 0 {
 		turns = "- " + strings.Join(cs.Turns, "\n- ")
 	}
+	if cs.Name != "" {
+		// The citizen chose to share their Telegram name.
+		turns += "\n" + t.CitizenLabel + ": " + cs.Name
+	}
 	title := fill(t.LawyerNewCase, "case", cs.ID)
 	if cs.Urgency > 0 {
 		title += " · " + fill(t.LawyerUrgent, "why", cs.UrgentWhy)

@@ -69,6 +69,7 @@ type Texts struct {
 	IntakeConsent       string `yaml:"intake_consent"`
 	ConsentYes          string `yaml:"consent_yes"`
 	ConsentNo           string `yaml:"consent_no"`
+	ConsentNamed        string `yaml:"consent_named"`
 	Skip                string `yaml:"skip"`
 	Cancel              string `yaml:"cancel"`
 	IntakeCancelled     string `yaml:"intake_cancelled"`

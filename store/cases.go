@@ -23,8 +23,10 @@ const (
 
 // Case is a matter handed to the lawyer on duty.
 type Case struct {
-	ID       string
-	Citizen  string // the citizen's address, e.g. "tg:12345"
+	ID      string
+	Citizen string // the citizen's address, e.g. "tg:12345"
+	// Name is the citizen's display name, only when they chose to share it.
+	Name     string
 	Lang     string
 	Category string
 	Region   string
@@ -151,7 +153,7 @@ func (s *Cases) Create(ctx context.Context, c *Case, slaDue time.Time) error {
 	turns, _ := json.Marshal(c.Turns)
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, caseKey(s.ns, c.ID), map[string]any{
-		"citizen": c.Citizen, "lang": c.Lang, "category": c.Category, "region": c.Region,
+		"citizen": c.Citizen, "name": c.Name, "lang": c.Lang, "category": c.Category, "region": c.Region,
 		"summary": c.Summary, "deadline": c.Deadline, "urgency": c.Urgency, "urgent_why": c.UrgentWhy,
 		"status": c.Status, "created": ms(c.Created), "answered": answered, "turns": turns,
 	})
@@ -177,7 +179,7 @@ func (s *Cases) Get(ctx context.Context, id string) (*Case, error) {
 		return nil, nil
 	}
 	c := &Case{
-		ID: id, Citizen: m["citizen"], Lang: m["lang"], Category: m["category"], Region: m["region"],
+		ID: id, Citizen: m["citizen"], Name: m["name"], Lang: m["lang"], Category: m["category"], Region: m["region"],
 		Summary: m["summary"], Deadline: m["deadline"], UrgentWhy: m["urgent_why"], Status: m["status"],
 		LawyerName: m["lawyer_name"], Outcome: m["outcome"], Comment: m["comment"],
 		Created: fromMS(m["created"]), Assigned: fromMS(m["assigned"]), Closed: fromMS(m["closed"]),

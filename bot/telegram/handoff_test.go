@@ -547,6 +547,11 @@ func TestLawyerQueueTakeSwitchReplyTransfer(t *testing.T) {
 	must(t, a.says("/cases", 1), id1, "▶ "+id2)
 	// The current case is id2; a reply to a message of case 1 goes to case 1.
 	relayed := o.relay(c1, a, "第一位当事人的消息")
+	// The bot records which case a relayed message belongs to just after sending it.
+	waitFor(t, func() bool {
+		id, _ := o.cases().MessageCase(context.Background(), fmt.Sprintf("tg:%d", a.id), relayed[0].MessageID)
+		return id == id1
+	}, "the relayed message to be mapped to its case")
 	before := len(o.srv.MessagesTo(c1.id))
 	u := telegramtest.TextUpdate(a.id, a.user, "回复第一位")
 	u.Message.ReplyToMessage = &tgbotapi.Message{MessageID: relayed[0].MessageID, Chat: u.Message.Chat}
@@ -592,4 +597,19 @@ func TestLawyerOfferedWhenTheFAQCannotHelp(t *testing.T) {
 	if b := lastButtons(second); len(b) != 1 || b[0] != "ho:start" {
 		t.Errorf("two 👎 in a row: want the offer of a lawyer, got %v", b)
 	}
+}
+
+// The citizen may choose to show the lawyer their Telegram name.
+func TestHandoffCitizenSharesName(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	c := o.person(redistest.ID(), "en")
+	first := c.says("/lawyer", 1)
+	region := c.presses(first[0], "ho:cat:-", 1)
+	summary := c.presses(region[0], "ho:skip", 1)
+	deadline := c.presses(summary[0], "ho:skip", 1)
+	consent := c.presses(deadline[0], "ho:dl:none", 1)
+	must(t, consent, "Unless you choose to show your name")
+	queued := c.presses(consent[0], "ho:consent:named", 1)
+	card := takeNotification(t, o, o.lawyerA, caseIDIn(queued[0].Plain))
+	must(t, []telegramtest.Sent{card}, c.user.FirstName, "@"+c.user.UserName)
 }

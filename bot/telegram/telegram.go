@@ -241,7 +241,7 @@ func (c *Channel) processMessage(ctx context.Context, log *slog.Logger, m *tgbot
 }
 
 func (c *Channel) processCallback(ctx context.Context, log *slog.Logger, q *tgbotapi.CallbackQuery) {
-	in := bot.Incoming{Citizen: citizenID(q.From.ID), Callback: q.Data, LanguageCode: q.From.LanguageCode}
+	in := bot.Incoming{Citizen: citizenID(q.From.ID), Callback: q.Data, LanguageCode: q.From.LanguageCode, DisplayName: displayName(q.From)}
 	resp, err := c.engine.Handle(ctx, in)
 	if err != nil {
 		log.Warn("engine reported a problem", "err", err)
@@ -293,6 +293,15 @@ func (c *Channel) send(ctx context.Context, chatID int64, r bot.Reply) (int, err
 		last = m.MessageID
 	}
 	return last, nil
+}
+
+// displayName is how a citizen appears if they choose to share it.
+func displayName(u *tgbotapi.User) string {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if u.UserName != "" {
+		name += " (@" + u.UserName + ")"
+	}
+	return name
 }
 
 // chatOfAddress reads a "tg:<id>" address.
