@@ -305,7 +305,7 @@ func (e *Engine) createCase(ctx context.Context, c *turn, notify bool) (Response
 	cs := &store.Case{
 		Citizen: c.in.Citizen, Lang: c.lang, Category: d["category"], Region: d["region"],
 		Summary: d["summary"], Deadline: d["deadline"], Urgency: int(urgencyOf(d)), UrgentWhy: d["urgent_why"],
-		Name: d["name"],
+		Name:     d["name"],
 		Answered: lastN(c.sess.Answers, 3),
 	}
 	for _, t := range lastTurns(c.sess.Turns, 5) {
