@@ -39,7 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "":
-		if getenv("TELEGRAM_TOKEN") != "" {
+		// The token may come from the environment or the YAML file.
+		if cfg, err := config.Load(getenv); err == nil && cfg.Telegram.Token != "" || getenv("TELEGRAM_TOKEN") != "" {
 			return runServe(ctx, rest, getenv, stdout, stderr)
 		}
 		return runChat(ctx, rest, getenv, stdin, stdout, stderr, true)
