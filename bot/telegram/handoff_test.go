@@ -613,3 +613,33 @@ func TestHandoffCitizenSharesName(t *testing.T) {
 	card := takeNotification(t, o, o.lawyerA, caseIDIn(queued[0].Plain))
 	must(t, []telegramtest.Sent{card}, c.user.FirstName, "@"+c.user.UserName)
 }
+
+// /onduty puts a lawyer on duty outside their shifts (and shows the queue);
+// /offduty takes them off.
+func TestLawyerOnDutyOffDuty(t *testing.T) {
+	saturday := time.Date(2026, 12, 5, 20, 0, 0, 0, shanghai)
+	o := newOffice(t, 1, saturday, []config.ShiftConfig{{Days: []string{"mon"}, From: "09:00", To: "10:00"}})
+	waiting := o.person(redistest.ID(), "zh")
+	first := waiting.says("/lawyer", 1)
+	region := waiting.presses(first[0], "ho:cat:-", 1)
+	summary := waiting.presses(region[0], "ho:skip", 1)
+	deadline := waiting.presses(summary[0], "ho:skip", 1)
+	consent := waiting.presses(deadline[0], "ho:dl:none", 1)
+	offer := waiting.presses(consent[0], "ho:consent:yes", 1)
+	queued := waiting.presses(offer[0], "ho:leave:yes", 1)
+	id := caseIDIn(queued[0].Plain)
+
+	a := o.person(o.lawyerA, "zh")
+	must(t, a.says("/onduty", 2), "您已上班", id)
+	c := o.person(redistest.ID(), "zh")
+	newID := c.intake(t) // lawyer A is on duty now: notified at once
+	takeNotification(t, o, o.lawyerA, newID)
+	must(t, a.says("/offduty", 1), "您已下班")
+	d := o.person(redistest.ID(), "zh")
+	first = d.says("/lawyer", 1)
+	region = d.presses(first[0], "ho:cat:-", 1)
+	summary = d.presses(region[0], "ho:skip", 1)
+	deadline = d.presses(summary[0], "ho:skip", 1)
+	consent = d.presses(deadline[0], "ho:dl:none", 1)
+	must(t, d.presses(consent[0], "ho:consent:yes", 1), "现在没有值班律师在岗")
+}
