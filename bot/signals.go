@@ -30,9 +30,10 @@ import (
 //     numeral must not follow one ("三天内" does not match "十三天内").
 //   - A sentence ends at 。！？!?; a newline, or a "." not between digits; a
 //     clause also ends at a comma or 、.
-//   - Every list K may have a K_exclude list: a K match that overlaps an
+//   - Every list K may have a K_exclude list: a K match that lies inside an
 //     exclude match does not count ("律师费" hides "律师", "打我电话" hides
-//     "打我", "跳楼价" hides "跳楼").
+//     "打我", "跳楼价" hides "跳楼"); one that only overlaps it still counts
+//     ("被抓到" hides "被抓" but not "抓到派出所").
 //   - Wants a human: a human phrase counts unless its clause has a
 //     human_veto phrase (cost and "do I need one?" questions, which the FAQ
 //     answers) or a human_negation phrase starts before it with at most
@@ -44,11 +45,13 @@ import (
 //     negation is deliberately not applied to them ("他没打我" and
 //     "以前被打过现在已经离婚了" are flagged) because a person reading a
 //     false alarm costs little and a missed one may cost a life.
-//   - A deadline is urgent when a deadline word and a soon word are in the
-//     same clause, or in the same sentence when the deadline word's clause
-//     has no later word ("截止日期是3月5日，也就是明天" is urgent; "我明天要上班，
-//     下个月开庭" is not). Absolute dates ("3月5日开庭") are not judged: the
-//     detector has no calendar.
+//   - A deadline is urgent when a deadline word and a soon word (within about
+//     seven days) are in the same clause, or in the same sentence when the
+//     deadline word's clause has no later word — a far, past or asked-about
+//     time ("截止日期是3月5日，也就是明天" is urgent; "我明天要上班，下个月开庭"
+//     and "我今天去法院立案了，多久能开庭" are not). Absolute dates
+//     ("3月5日开庭") are not judged, the detector has no calendar, and
+//     neither is a vague "soon" without a time ("合同快到期了").
 
 // Urgency says how urgently a message needs a person, and why. The values
 // are ordered by severity, so the more severe of two is the larger.
@@ -95,9 +98,13 @@ type Signals struct {
 // Detector finds requests for a human and urgent situations in citizens'
 // messages. It is immutable once built and safe for concurrent use.
 type Detector struct {
-	// The phrases form a trie over runes; node 0 is the root.
-	next    map[uint64]int32 // node<<32 | rune → child node
-	out     [][]int32        // node → phrases that end there
+	// The phrases form a trie over runes; node 0 is the root. Node n's
+	// children are kidRune/kidNode[first[n]:first[n+1]], sorted by rune:
+	// contiguous arrays walk faster than a map of edges.
+	first   []int32
+	kidRune []rune
+	kidNode []int32
+	out     [][]int32 // node → phrases that end there
 	phrases []sigPhrase
 }
 
@@ -259,7 +266,8 @@ func NewDetector(fsys fs.FS) (*Detector, error) {
 	if len(files) == 0 {
 		return nil, errors.New("signals: no *.yaml lists found")
 	}
-	d := &Detector{next: map[uint64]int32{}, out: [][]int32{nil}}
+	d := &Detector{out: [][]int32{nil}}
+	edges := map[uint64]int32{} // node<<32 | rune → child, while building
 	seen := map[sigPhrase]bool{}
 	for _, name := range files {
 		data, err := fs.ReadFile(fsys, name)
@@ -292,7 +300,7 @@ func NewDetector(fsys fs.FS) (*Detector, error) {
 					}
 					if !seen[p] {
 						seen[p] = true
-						d.add(p)
+						d.add(edges, p)
 					}
 				}
 			}
@@ -301,6 +309,7 @@ func NewDetector(fsys fs.FS) (*Detector, error) {
 	if len(d.phrases) == 0 {
 		return nil, errors.New("signals: the lists hold no phrases")
 	}
+	d.compact(edges)
 	return d, nil
 }
 
@@ -326,15 +335,16 @@ func newSigPhrase(s string, l sigList) (sigPhrase, error) {
 	return p, nil
 }
 
-func (d *Detector) add(p sigPhrase) {
+// add puts p in the trie, whose edges are in the map while building.
+func (d *Detector) add(edges map[uint64]int32, p sigPhrase) {
 	node := int32(0)
 	for _, r := range p.text {
-		k := sigEdge(node, r)
-		child, ok := d.next[k]
+		k := uint64(node)<<32 | uint64(uint32(r))
+		child, ok := edges[k]
 		if !ok {
 			child = int32(len(d.out))
 			d.out = append(d.out, nil)
-			d.next[k] = child
+			edges[k] = child
 		}
 		node = child
 	}
@@ -342,7 +352,53 @@ func (d *Detector) add(p sigPhrase) {
 	d.phrases = append(d.phrases, p)
 }
 
-func sigEdge(node int32, r rune) uint64 { return uint64(node)<<32 | uint64(uint32(r)) }
+// compact turns the edge map into the sorted child arrays.
+func (d *Detector) compact(edges map[uint64]int32) {
+	type edge struct {
+		parent int32
+		r      rune
+		child  int32
+	}
+	all := make([]edge, 0, len(edges))
+	for k, child := range edges {
+		all = append(all, edge{int32(k >> 32), rune(uint32(k)), child})
+	}
+	slices.SortFunc(all, func(a, b edge) int {
+		if a.parent != b.parent {
+			return int(a.parent - b.parent)
+		}
+		return int(a.r - b.r)
+	})
+	d.first = make([]int32, len(d.out)+1)
+	d.kidRune = make([]rune, len(all))
+	d.kidNode = make([]int32, len(all))
+	for i, e := range all {
+		d.kidRune[i], d.kidNode[i] = e.r, e.child
+		d.first[e.parent+1] = int32(i + 1)
+	}
+	// Nodes without children start where the previous node ended.
+	for n := 1; n < len(d.first); n++ {
+		d.first[n] = max(d.first[n], d.first[n-1])
+	}
+}
+
+// child returns node's child along r.
+func (d *Detector) child(node int32, r rune) (int32, bool) {
+	lo, hi := int(d.first[node]), int(d.first[node+1])
+	if hi-lo > 8 {
+		k, ok := slices.BinarySearch(d.kidRune[lo:hi], r)
+		if !ok {
+			return 0, false
+		}
+		return d.kidNode[lo+k], true
+	}
+	for k := lo; k < hi; k++ {
+		if d.kidRune[k] == r {
+			return d.kidNode[k], true
+		}
+	}
+	return 0, false
+}
 
 // expandSignalPattern returns every phrase a pattern stands for. A pattern
 // is text with groups "(a|b|)" — one of the alternatives, "" included —
@@ -423,18 +479,6 @@ type sigText struct {
 	clauses, sentences []int
 }
 
-// clauseOf and sentenceOf number the clause and sentence that hold rune i.
-func (t *sigText) clauseOf(i int) int   { return sigIndex(t.clauses, i) }
-func (t *sigText) sentenceOf(i int) int { return sigIndex(t.sentences, i) }
-
-func sigIndex(starts []int, i int) int {
-	n, found := slices.BinarySearch(starts, i)
-	if !found {
-		n--
-	}
-	return n
-}
-
 // words counts the words in runes [from, to): a run of Latin letters and
 // digits is one word, and so is each Han character.
 func (t *sigText) words(from, to int) int {
@@ -455,40 +499,49 @@ func (t *sigText) words(from, to int) int {
 // sigNormalize folds s the way phrases and messages are compared (see the
 // top of the file) and finds its clauses and sentences.
 func sigNormalize(s string) sigText {
-	t := sigText{runes: make([]rune, 0, len(s))}
+	n := utf8.RuneCountInString(s)
+	t := sigText{runes: make([]rune, 0, n), class: make([]uint8, 0, n)}
 	pendingSpace := false
 	for _, r := range s {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			// Common Han characters, most of a Chinese message: nothing to
+			// fold, no space, no separator.
+			if pendingSpace {
+				pendingSpace = false
+				if n := len(t.runes); !isHanRune(t.runes[n-1]) {
+					t.runes, t.class = append(t.runes, ' '), append(t.class, classOther)
+				}
+			}
+			t.runes, t.class = append(t.runes, r), append(t.class, sigClass(r))
+			continue
+		}
 		r = sigFold(r)
 		switch {
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			pendingSpace = false
 			if n := len(t.runes); n > 0 && t.runes[n-1] != '\n' {
-				t.runes = append(t.runes, '\n')
+				t.runes, t.class = append(t.runes, '\n'), append(t.class, classOther)
 			}
 			continue
-		case unicode.IsSpace(r):
+		case r == ' ' || r == '\t' || r == '\v' || r == '\f' || r >= utf8.RuneSelf && unicode.IsSpace(r):
 			pendingSpace = len(t.runes) > 0 && t.runes[len(t.runes)-1] != '\n'
 			continue
-		case unicode.Is(unicode.Cf, r): // zero-width and other invisible format runes
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Cf, r): // zero-width and other invisible format runes
 			continue
 		}
 		if pendingSpace {
 			pendingSpace = false
 			// Chinese needs no spaces; "转 人工" is typed for "转人工".
 			if n := len(t.runes); !(isHanRune(t.runes[n-1]) && isHanRune(r)) {
-				t.runes = append(t.runes, ' ')
+				t.runes, t.class = append(t.runes, ' '), append(t.class, classOther)
 			}
 		}
-		t.runes = append(t.runes, r)
+		t.runes, t.class = append(t.runes, r), append(t.class, sigClass(r))
 	}
 	if n := len(t.runes); n > 0 && t.runes[n-1] == '\n' {
-		t.runes = t.runes[:n-1]
+		t.runes, t.class = t.runes[:n-1], t.class[:n-1]
 	}
-	t.class = make([]uint8, len(t.runes))
-	for i, r := range t.runes {
-		t.class[i] = sigClass(r)
-	}
-	t.clauses, t.sentences = []int{0}, []int{0}
+	t.clauses, t.sentences = make([]int, 1, 8), make([]int, 1, 4)
 	for i, r := range t.runes {
 		if r == '.' && i > 0 && i+1 < len(t.runes) && isDigitRune(t.runes[i-1]) && isDigitRune(t.runes[i+1]) {
 			continue // 3.5
@@ -554,25 +607,42 @@ func sigClass(r rune) uint8 {
 	return classOther
 }
 
-func isHanRune(r rune) bool   { return r >= 0x2E80 && unicode.Is(unicode.Han, r) }
+func isHanRune(r rune) bool {
+	return r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r)
+}
+
 func isDigitRune(r rune) bool { return '0' <= r && r <= '9' }
 
 // sigMatch is one occurrence of a phrase in a message: runes [start, end).
 type sigMatch struct {
 	start, end int
-	list       sigList
-	phrase     int32
-	hidden     bool // overlapped by a match of the list's exclude list
+	// clause and sentence number the clause and sentence that hold start.
+	clause, sentence int
+	list             sigList
+	phrase           int32
+	hidden           bool // inside a match of the list's exclude list
 }
 
 // scan finds every occurrence of every phrase in t.
 func (d *Detector) scan(t *sigText) []sigMatch {
 	var ms []sigMatch
 	rs := t.runes
+	clause, sentence := 0, 0
 	for i := range rs {
+		for clause+1 < len(t.clauses) && t.clauses[clause+1] <= i {
+			clause++
+		}
+		for sentence+1 < len(t.sentences) && t.sentences[sentence+1] <= i {
+			sentence++
+		}
+		// A phrase that starts with a letter, digit or Chinese numeral may
+		// not start inside a run of them: skip the walk.
+		if c := t.class[i]; rs[i] == ' ' || (c != classOther && i > 0 && t.class[i-1] == c) {
+			continue
+		}
 		node := int32(0)
 		for j := i; j < len(rs); j++ {
-			child, ok := d.next[sigEdge(node, rs[j])]
+			child, ok := d.child(node, rs[j])
 			if !ok {
 				break
 			}
@@ -585,7 +655,7 @@ func (d *Detector) scan(t *sigText) []sigMatch {
 				if p.right != classOther && j+1 < len(rs) && t.class[j+1] == p.right {
 					continue
 				}
-				ms = append(ms, sigMatch{start: i, end: j + 1, list: p.list, phrase: id})
+				ms = append(ms, sigMatch{start: i, end: j + 1, clause: clause, sentence: sentence, list: p.list, phrase: id})
 			}
 		}
 	}
@@ -606,7 +676,7 @@ func (d *Detector) Detect(text string) Signals {
 			continue
 		}
 		for _, x := range ms {
-			if x.list == ex && x.start < ms[i].end && ms[i].start < x.end {
+			if x.list == ex && x.start <= ms[i].start && ms[i].end <= x.end {
 				ms[i].hidden = true
 				break
 			}
@@ -641,7 +711,7 @@ func (d *Detector) Detect(text string) Signals {
 		case sigSelfHarm:
 			raise(UrgencySelfHarm)
 		case sigDeadline:
-			if soon, ok := d.soonFor(&t, ms, m); ok {
+			if soon, ok := d.soonFor(ms, m); ok {
 				raise(UrgencyDeadline)
 				used = append(used, soon)
 			} else {
@@ -660,7 +730,11 @@ func (d *Detector) Detect(text string) Signals {
 		return a.end - b.end
 	})
 	for _, m := range used {
-		if p := d.phrases[m.phrase].text; !slices.Contains(s.Matched, p) {
+		// "说要杀了我" is reported, not also "要杀了我" and "杀了我".
+		inside := slices.ContainsFunc(used, func(o sigMatch) bool {
+			return o.start <= m.start && m.end <= o.end && o.end-o.start > m.end-m.start
+		})
+		if p := d.phrases[m.phrase].text; !inside && !slices.Contains(s.Matched, p) {
 			s.Matched = append(s.Matched, p)
 		}
 	}
@@ -670,12 +744,12 @@ func (d *Detector) Detect(text string) Signals {
 // humanCancelled reports whether a human match is vetoed by its clause or
 // negated by a phrase just before it.
 func (d *Detector) humanCancelled(t *sigText, ms []sigMatch, m sigMatch) bool {
-	c := t.clauseOf(m.start)
 	for _, x := range ms {
 		switch {
-		case x.list == sigHumanVeto && t.clauseOf(x.start) == c:
+		case x.clause != m.clause:
+		case x.list == sigHumanVeto:
 			return true
-		case x.list == sigHumanNegation && x.start < m.start && t.clauseOf(x.start) == c &&
+		case x.list == sigHumanNegation && x.start < m.start &&
 			t.words(x.end, m.start) <= maxNegationGap:
 			return true
 		}
@@ -713,23 +787,22 @@ func (d *Detector) humanAlone(t *sigText, ms []sigMatch) []sigMatch {
 
 // soonFor finds the soon word that makes deadline match m urgent: one in
 // its clause, or else one in its sentence when m's clause has no later word.
-func (d *Detector) soonFor(t *sigText, ms []sigMatch, m sigMatch) (sigMatch, bool) {
-	c, sent := t.clauseOf(m.start), t.sentenceOf(m.start)
+func (d *Detector) soonFor(ms []sigMatch, m sigMatch) (sigMatch, bool) {
 	var inSentence *sigMatch
 	later := false
 	for i, x := range ms {
-		if t.sentenceOf(x.start) != sent {
+		if x.sentence != m.sentence {
 			continue
 		}
 		switch {
 		case x.list == sigSoon && !x.hidden:
-			if t.clauseOf(x.start) == c {
+			if x.clause == m.clause {
 				return x, true
 			}
 			if inSentence == nil {
 				inSentence = &ms[i]
 			}
-		case x.list == sigLater && t.clauseOf(x.start) == c:
+		case x.list == sigLater && x.clause == m.clause:
 			later = true
 		}
 	}

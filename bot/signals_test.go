@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,8 @@ func TestSignalHuman(t *testing.T) {
 		{text: "人工", human: true, matched: []string{"人工"}},
 		{text: "律师", human: true, matched: []string{"律师"}},
 		{text: "律师！！", human: true},
-		{text: "律师，谢谢", human: true},
+		{text: "请给我律师", human: true},
+		{text: "我想咨询一下律师，关于房租的问题", human: true},
 		{text: "人工？", human: true},
 		{text: "请 转 人工", human: true},
 		{text: "我 要 找 律师", human: true},
@@ -64,7 +66,7 @@ func TestSignalHuman(t *testing.T) {
 		{text: "请帮我转接人工客服", human: true},
 		{text: "有没有律师可以帮我", human: true},
 		{text: "不知道怎么办了，想找律师", human: true},
-		{text: "怎么找律师", human: true}, // how to reach a lawyer: the handoff is the answer
+		{text: "怎么找律师", human: true},                                  // how to reach a lawyer: the handoff is the answer
 		{text: "我要找律师，律师费多少钱", human: true, matched: []string{"找律师"}}, // the cost question is in another clause
 		{text: "我不要机器人，我要真人", human: true},
 		{text: "我不要机器人我要真人", human: true}, // the negation is too far from 要真人
@@ -104,6 +106,10 @@ func TestSignalHuman(t *testing.T) {
 		{text: "律师咨询费怎么算"},
 		{text: "值班律师是什么"},
 		{text: "律师函是什么意思"},
+		{text: "律师你好"}, // a greeting to the bot
+		{text: "谢谢律师"},
+		{text: "请问律师，离婚后房子怎么分"},
+		{text: "hello lawyer"},
 		{text: "对方律师给我发了律师函"},
 		{text: "我的律师说要等两个月"},
 		{text: "My lawyer said I should wait"},
@@ -176,6 +182,11 @@ func TestSignalViolence(t *testing.T) {
 		{text: "my landlord kicked me out"},
 		{text: "my father had a heart attack"},
 		{text: "peaceful, non-violent protest"},
+		{text: "他把我拉黑了，动手删了聊天记录"},
+		{text: "my kids beat me at chess"},
+		{text: "催收天天打我爸妈电话"},
+		{text: "a car hit my mother and drove off"},
+		{text: "I got hurt at work"},
 	})
 }
 
@@ -202,6 +213,10 @@ func TestSignalDetention(t *testing.T) {
 		{text: "怎么领取保险金"},
 		{text: "he died of cardiac arrest"},
 		{text: "我想报警"},
+		{text: "上班玩手机被抓到一次罚100"},
+		{text: "我打了人会被拘留吗"}, // hypothetical, nobody is held
+		{text: "can he be jailed for not paying?"},
+		{text: "我儿子被抓到派出所了", urgency: UrgencyDetention},
 	})
 }
 
@@ -273,6 +288,17 @@ func TestSignalDeadline(t *testing.T) {
 		{text: "my hearing aid broke today"},
 		{text: "开庭是什么意思"},
 		{text: "开庭。明天再说"}, // different sentences
+		{text: "我今天去法院立案了，多久能开庭"},
+		{text: "明天我打算去仲裁委咨询一下"},
+		{text: "合同快到期了"}, // "soon" without a time is not within days
+		{text: "还有十天开庭"},
+		{text: "十几天后开庭"},
+		{text: "I have a court date in 2 weeks"},
+		{text: "the court hearing is on the 5th"}, // dates are not judged
+		{text: "下下周开庭", urgency: UrgencyDeadline},
+		{text: "五天后要交答辩状", urgency: UrgencyDeadline},
+		{text: "周五之前必须提交证据", urgency: UrgencyDeadline},
+		{text: "I have court tomorrow", urgency: UrgencyDeadline},
 	})
 }
 
@@ -294,7 +320,10 @@ func TestSignalUrgencyString(t *testing.T) {
 // TestSignalEmbeddedListsLoad guarantees that DefaultDetector does not
 // panic, and that every list the rules rely on has phrases.
 func TestSignalEmbeddedListsLoad(t *testing.T) {
-	sub := mustSub(t)
+	sub, err := fs.Sub(embeddedSignals, "signals")
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err := NewDetector(sub)
 	if err != nil {
 		t.Fatalf("embedded signal lists: %v", err)
@@ -313,24 +342,11 @@ func TestSignalEmbeddedListsLoad(t *testing.T) {
 	}
 }
 
-func mustSub(t *testing.T) fstest.MapFS {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for _, lang := range []string{"zh", "en"} {
-		data, err := embeddedSignals.ReadFile("signals/" + lang + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsys[lang+".yaml"] = &fstest.MapFile{Data: data}
-	}
-	return fsys
-}
-
 func TestSignalCustomLists(t *testing.T) {
 	d, err := NewDetector(fstest.MapFS{"xx.yaml": {Data: []byte(`
 sets:
   n: ["2", two]
-human: ["(ring|call) (me|us|)back"]
+human: ["(ring|call) (me |us |)back"]
 violence: ["{n} punches"]
 soon_words: [今天]
 deadline_words: [交房]
@@ -393,12 +409,12 @@ func TestSignalExpandPattern(t *testing.T) {
 
 func TestSignalNormalize(t *testing.T) {
 	for in, want := range map[string]string{
-		"ＨＥＬＬＯ，ｗｏｒｌｄ！": "hello,world!",
-		"  转  人工 ":        "转人工",
+		"ＨＥＬＬＯ，ｗｏｒｌｄ！":             "hello,world!",
+		"  转  人工 ":                 "转人工",
 		"talk   to\ta\u00a0lawyer": "talk to a lawyer",
-		"he\u2019s":            "he's",
-		"一\n\n\n二":             "一\n二",
-		"律\u200b师":            "律师",
+		"he\u2019s":                "he's",
+		"一\n\n\n二":                 "一\n二",
+		"律\u200b师":                 "律师",
 	} {
 		if got := string(sigNormalize(in).runes); got != want {
 			t.Errorf("sigNormalize(%q) = %q, want %q", in, got, want)

@@ -1,13 +1,23 @@
 // Package knowledge holds the FAQ knowledge base: the entry model, loaders for
-// the curated YAML files (embedded from data/), the search index and the
-// answer / suggest / decline policy built on its scores.
+// the curated YAML files (embedded from data/) and the JSONL/CSV interchange
+// format, the search index, the answer / suggest / decline policy built on
+// its scores, and the evaluation that measures both.
 //
-// The index is written here rather than taken from bleve: the knowledge base
-// is small (hundreds to tens of thousands of short entries), Chinese needs no
-// dictionary when indexed as character bigrams, and the policy needs per-term
-// evidence (which query terms matched which question, with what weight) that
-// a general engine does not return. The Searcher interface keeps the index
-// replaceable and lets a vector index sit beside it later.
+// The index is written here rather than taken from a search engine, on
+// evidence. On LeCoQA (1,543 cards, its 1,234 train queries) bleve v2.6.3
+// (scorch, its cjk bigram analyzer, title/tags/answer fields boosted 1/1/0.4)
+// reaches recall@1 0.75, recall@3 0.86 at p50 1.3 ms, p99 10 ms; this index
+// reaches 0.86 / 0.94 at p50 0.15 ms, p99 0.5 ms. The gains come from what a
+// general engine does not offer: Chinese cut at function words before
+// unigrams and bigrams (no junction bigrams like 么人), BM25F with an
+// answer-opening field, a rerank by how much of an entry's question the
+// query contains, and per-hit evidence (coverage, question match, shares of
+// the best possible score) that the policy needs to decline honestly. A
+// dictionary segmenter (gse) measured worse (recall@1 0.83 on LeCoQA, 0.75
+// on the built-in evaluation set, against 0.86 and 0.78) and takes seconds to
+// load. The Searcher interface keeps the index replaceable and lets a vector
+// index sit beside it later; lexical matching is at its ceiling on stories
+// that never use an entry's words.
 //
 // The package knows nothing of Telegram, Redis or sessions.
 package knowledge

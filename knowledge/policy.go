@@ -25,14 +25,18 @@ func (o Outcome) String() string {
 }
 
 // Policy decides between answering, suggesting and declining from the
-// confidence of the top hit and its lead over the runner-up.
+// confidence of the top hit and its lead over the runner-up: an answer needs
+// a confident top hit whose score leads by Margin and whose evidence
+// (coverage or question match) is ahead of the runner-up's.
 type Policy struct {
 	// AnswerAt is the minimum confidence of the top hit for an answer.
 	AnswerAt float64
 	// SuggestAt is the minimum confidence for a hit to be suggested.
 	SuggestAt float64
-	// Margin is the minimum relative score lead of the top hit over the
-	// second for an answer; closer than that, the citizen chooses.
+	// Margin is the minimum lead of the top hit's score over the second's
+	// for an answer; closer than that, the citizen chooses. Index scores are
+	// shares of the best score a query could get, so the lead is relative
+	// to that.
 	Margin float64
 	// MaxSuggestions caps the "did you mean" list (default 3).
 	MaxSuggestions int
@@ -43,7 +47,8 @@ type Decision struct {
 	Outcome Outcome
 	// Hits holds the answer (one hit) or the suggestions, best first.
 	Hits []Hit
-	// Confidence is the top hit's confidence; Lead its relative score lead.
+	// Confidence is the top hit's confidence; Lead its score minus the
+	// runner-up's (its whole score when it is alone).
 	Confidence float64
 	Lead       float64
 }
@@ -54,11 +59,11 @@ func (p Policy) Decide(hits []Hit) Decision {
 		return Decision{Outcome: Decline}
 	}
 	top := hits[0]
-	d := Decision{Confidence: top.Confidence, Lead: 1}
-	if len(hits) > 1 && top.Score > 0 {
-		d.Lead = (top.Score - hits[1].Score) / top.Score
+	d := Decision{Confidence: top.Confidence, Lead: top.Score}
+	if len(hits) > 1 {
+		d.Lead = top.Score - hits[1].Score
 	}
-	if top.Confidence >= p.AnswerAt && d.Lead >= p.Margin {
+	if top.Confidence >= p.AnswerAt && d.Lead >= p.Margin && (len(hits) == 1 || ahead(top, hits[1])) {
 		d.Outcome = Answer
 		d.Hits = hits[:1]
 		return d
@@ -81,3 +86,17 @@ func (p Policy) Decide(hits []Hit) Decision {
 	d.Outcome = Suggest
 	return d
 }
+
+// ahead reports whether the top hit has more evidence than the runner-up,
+// not only a higher score: more of the query covered, or more of a question
+// matched. When both are level the score lead comes from term frequencies
+// and lengths, not from what the citizen asked, and the citizen should choose.
+func ahead(top, next Hit) bool {
+	return top.Coverage-next.Coverage >= aheadCoverage || top.QuestionMatch-next.QuestionMatch >= aheadQuestion
+}
+
+// The evidence lead that ahead asks for.
+const (
+	aheadCoverage = 0.02
+	aheadQuestion = 0.05
+)
