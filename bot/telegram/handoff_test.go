@@ -323,9 +323,10 @@ func TestHandoffTakeRaceRelayCloseRate(t *testing.T) {
 		winner.says("/close resolved", 1)
 		rating := o.srv.WaitMessages(t, citizen.id, before+1, wait)[before:]
 		must(t, rating, "已结束", "已解决")
-		citizen.presses(rating[0], "ho:rate:"+id+":5", 1)
+		must(t, citizen.presses(rating[0], "ho:rate:"+id+":5", 1), "谢谢您的评分")
+		must(t, citizen.says("律师很耐心", 1), "意见已记录")
 		cs, _ = cases.Get(context.Background(), id)
-		if cs.Status != store.CaseClosed || cs.Rating != 5 || cs.Outcome != "resolved" {
+		if cs.Status != store.CaseClosed || cs.Rating != 5 || cs.Outcome != "resolved" || cs.Comment != "律师很耐心" {
 			t.Fatalf("round %d: closed case %+v", round, cs)
 		}
 	}
