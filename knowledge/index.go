@@ -117,8 +117,9 @@ func weightOf(c uint16) float32 { return float32(c) * (weightMax / weightUnits) 
 type Index struct {
 	an      *Analyzer
 	entries []*Entry
-	// Terms are numbered: Chinese unigrams and bigrams by their packed
-	// runes, words and concepts by text.
+	// Terms are numbered: Chinese unigrams by a table (uniID) or their
+	// packed rune, bigrams by their packed runes, words and concepts by text.
+	uniID    []int32
 	hanID    map[uint64]int32
 	wordID   map[string]int32
 	kind     []termKind
@@ -140,7 +141,10 @@ type Index struct {
 
 // NewIndex indexes the published entries of kb.
 func NewIndex(kb *KB, an *Analyzer) *Index {
-	ix := &Index{an: an, hanID: map[uint64]int32{}, wordID: map[string]int32{}}
+	ix := &Index{an: an, uniID: make([]int32, uniLast-uniFirst+1), hanID: map[uint64]int32{}, wordID: map[string]int32{}}
+	for i := range ix.uniID {
+		ix.uniID[i] = -1
+	}
 	catNames := map[string]string{}
 	for _, c := range kb.Categories {
 		var names []string
@@ -266,12 +270,16 @@ type builder struct {
 	ix     *Index
 	raw    [][]byte
 	last   []int32 // per term, the last entry appended to raw
+	df     []int32 // per term, the entries appended to raw
 	lens   [][numFields]float32
 	avgLen [numFields]float64
 }
 
 // lookup returns a token's term id, -1 if the index has never seen it.
 func (ix *Index) lookup(t token) int32 {
+	if r := uniRune(t); r >= 0 {
+		return ix.uniID[r]
+	}
 	var id int32
 	var ok bool
 	if t.han != 0 {
@@ -285,19 +293,42 @@ func (ix *Index) lookup(t token) int32 {
 	return id
 }
 
+// Unigrams of the main CJK blocks are numbered through a table, the most
+// frequent lookups of indexing made cheap.
+const (
+	uniFirst = 0x3400
+	uniLast  = 0x9FFF
+)
+
+// uniRune returns the table slot of a unigram token in the main CJK
+// blocks, -1 for any other token.
+func uniRune(t token) int {
+	if t.kind != kindUnigram {
+		return -1
+	}
+	r := int(t.han >> 21 & 0x1FFFFF)
+	if r < uniFirst || r > uniLast {
+		return -1
+	}
+	return r - uniFirst
+}
+
 func (b *builder) term(t token) int32 {
 	ix := b.ix
 	if id := ix.lookup(t); id >= 0 {
 		return id
 	}
 	id := int32(len(b.raw))
-	if t.han != 0 {
+	if r := uniRune(t); r >= 0 {
+		ix.uniID[r] = id
+	} else if t.han != 0 {
 		ix.hanID[t.han] = id
 	} else {
 		ix.wordID[t.text] = id
 	}
 	b.raw = append(b.raw, nil)
 	b.last = append(b.last, -1)
+	b.df = append(b.df, 0)
 	ix.kind = append(ix.kind, t.kind)
 	return id
 }
@@ -313,6 +344,7 @@ func (b *builder) add(e *Entry, et *entryTerms) {
 		p := binary.AppendUvarint(b.raw[id], uint64(doc-b.last[id]))
 		b.raw[id] = append(p, et.tf[i][:]...)
 		b.last[id] = doc
+		b.df[id]++
 	}
 	questions := make([][]int32, len(et.questions))
 	for i, q := range et.questions {
@@ -343,12 +375,18 @@ func (b *builder) finish() {
 	}
 	terms := len(b.raw)
 	ix.postings = make([][]byte, terms)
-	ix.df = make([]int32, terms)
 	ix.maxWeight = make([]float32, terms)
-	// One term at a time: its raw postings become final ones and are freed.
-	var out []byte
+	// All postings share one allocation (the GC then sees one object, not
+	// one per term); each term's raw postings become final ones in turn and
+	// are freed.
+	size := 0
 	for id, raw := range b.raw {
-		out = out[:0]
+		size += len(raw) - (numFields-2)*int(b.df[id])
+	}
+	arena := make([]byte, 0, size)
+	for id, raw := range b.raw {
+		start := len(arena)
+		out := arena
 		doc := int32(-1)
 		for i := 0; i < len(raw); {
 			gap, k := binary.Uvarint(raw[i:])
@@ -373,11 +411,12 @@ func (b *builder) finish() {
 			}
 			out = binary.AppendUvarint(out, gap)
 			out = append(out, byte(wb>>8), byte(wb))
-			ix.df[id]++
 		}
-		ix.postings[id] = slices.Clone(out)
+		arena = out
+		ix.postings[id] = arena[start:len(arena):len(arena)]
 		b.raw[id] = nil
 	}
+	ix.df = b.df
 	ix.idf = make([]float64, terms)
 	ix.qweight = make([]float64, terms)
 	for id, d := range ix.df {
@@ -385,7 +424,7 @@ func (b *builder) finish() {
 		ix.qweight[id] = kindWeight[ix.kind[id]] * ix.idf[id]
 	}
 	ix.unknownIDF = idf(n, 0)
-	b.raw, b.last, b.lens = nil, nil, nil
+	b.raw, b.last, b.lens, b.df = nil, nil, nil, nil
 }
 
 // answerLead is the opening of an answer: its first line, at most
