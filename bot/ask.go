@@ -76,22 +76,26 @@ func isFollowUp(text string) bool {
 func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error) {
 	var resp Response
 	sig := e.signals(text)
-	if sig.WantsHuman && sig.Urgency == UrgencyNone {
+	if sig.WantsHuman && sig.Urgency == UrgencyNone && e.handoffOn() {
 		e.remember(c, text, knowledge.Decline, "")
 		return e.startIntake(ctx, c, false)
 	}
 	if sig.Urgency > UrgencyNone {
-		// Emergency numbers come first, then the offer of a lawyer with
-		// priority; the FAQ answer, if any, follows.
-		c.sess.StateData = setValue(c.sess.StateData, "urgency", strconv.Itoa(int(sig.Urgency)))
-		c.sess.StateData["urgent_why"] = sig.Urgency.String()
+		// Emergency numbers come first, then (with a handoff) the offer of a
+		// lawyer with priority; the FAQ answer, if any, follows.
 		if sig.Urgency != UrgencyDeadline {
-			resp.Replies = append(resp.Replies, e.emergencyReply(c))
+			if r := e.emergencyReply(c); r.Text != "" {
+				resp.Replies = append(resp.Replies, r)
+			}
 		}
-		resp.Replies = append(resp.Replies, Reply{Text: c.texts.UrgentOffer, Buttons: [][]Button{e.offerButton(c, true)}})
-		if sig.WantsHuman {
-			e.remember(c, text, knowledge.Decline, "")
-			return resp, nil
+		if e.handoffOn() {
+			c.sess.StateData = setValue(c.sess.StateData, "urgency", strconv.Itoa(int(sig.Urgency)))
+			c.sess.StateData["urgent_why"] = sig.Urgency.String()
+			resp.Replies = append(resp.Replies, Reply{Text: c.texts.UrgentOffer, Buttons: [][]Button{e.offerButton(c, true)}})
+			if sig.WantsHuman {
+				e.remember(c, text, knowledge.Decline, "")
+				return resp, nil
+			}
 		}
 	}
 	d := e.decide(text, e.context(c))

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/legalbot/legalbot/config"
 	"github.com/legalbot/legalbot/knowledge"
 	"github.com/legalbot/legalbot/store"
 )
@@ -93,6 +94,11 @@ type Config struct {
 	// Statutes, when set, shows the text of cited articles (/law and the
 	// citation buttons under an answer).
 	Statutes Statutes
+	// Signals recognises urgent messages and requests for a person; with
+	// Emergency it puts the emergency numbers first even when no lawyers
+	// are configured.
+	Signals   *Detector
+	Emergency []config.EmergencyNumber
 }
 
 // Statutes looks up the text of a statute's article.

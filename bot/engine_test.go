@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/legalbot/legalbot/bot"
+	"github.com/legalbot/legalbot/config"
 	"github.com/legalbot/legalbot/internal/redistest"
 	"github.com/legalbot/legalbot/knowledge"
 	"github.com/legalbot/legalbot/store"
@@ -486,5 +487,31 @@ func TestStatuteArticles(t *testing.T) {
 	mustContain(t, allText(say(bot.Incoming{Text: "/law"})), "Usage")
 	if r := say(bot.Incoming{Callback: "law:wages-unpaid:7"}); r.Notice == "" {
 		t.Error("out-of-range citation button: want a notice")
+	}
+}
+
+// Without lawyers configured, an urgent message still gets the emergency
+// numbers first, then the FAQ's answer.
+func TestUrgentWithoutHandoffGetsEmergencyNumbers(t *testing.T) {
+	kb, _, _ := knowledge.Builtin(time.Now())
+	lex, _ := knowledge.LoadLexicon(knowledge.BuiltinFS())
+	e := bot.New(bot.Config{
+		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)), Policy: testPolicy,
+		Sessions: store.NewSessions(redistest.New(t).Client, time.Hour, time.Now), Texts: texts(t),
+		Signals: bot.DefaultDetector(), Emergency: config.Default().Handoff.Emergency,
+	})
+	resp, err := e.Handle(context.Background(), bot.Incoming{Citizen: "test:urgent", Text: "我老公打我，我该怎么办"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Replies) < 2 || !strings.Contains(resp.Replies[0].Text, "110") || !strings.Contains(resp.Replies[0].Text, "12338") {
+		t.Fatalf("emergency numbers not first: %s", allText(resp))
+	}
+	if strings.Contains(allText(resp), "ho:start") || hasButton(resp, "ho:start:urgent") {
+		t.Error("a lawyer offered without a handoff configured")
+	}
+	resp, _ = e.Handle(context.Background(), bot.Incoming{Citizen: "test:urgent2", Text: "老板拖欠工资三个月不给怎么办"})
+	if strings.Contains(allText(resp), "110") {
+		t.Error("emergency numbers for a calm question")
 	}
 }

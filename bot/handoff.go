@@ -82,19 +82,30 @@ func (e *Engine) offerButton(c *turn, urgent bool) []Button {
 
 // emergencyReply lists the emergency numbers, said first to urgent messages.
 func (e *Engine) emergencyReply(c *turn) Reply {
+	numbers := e.cfg.Emergency
+	if len(numbers) == 0 && e.cfg.Handoff != nil {
+		numbers = e.cfg.Handoff.Roster.Emergency()
+	}
 	var lines []string
-	for _, n := range e.cfg.Handoff.Roster.Emergency() {
+	for _, n := range numbers {
 		lines = append(lines, n.Number+" "+n.Label(c.lang))
+	}
+	if len(lines) == 0 {
+		return Reply{}
 	}
 	return Reply{Text: fill(c.texts.UrgentFirst, "numbers", strings.Join(lines, "\n"))}
 }
 
 // signals runs the urgency and "wants a human" detector on free text.
 func (e *Engine) signals(text string) Signals {
-	if !e.handoffOn() || e.cfg.Handoff.Signals == nil {
+	d := e.cfg.Signals
+	if d == nil && e.cfg.Handoff != nil {
+		d = e.cfg.Handoff.Signals
+	}
+	if d == nil {
 		return Signals{}
 	}
-	return e.cfg.Handoff.Signals.Detect(text)
+	return d.Detect(text)
 }
 
 // handleLawyer is /lawyer: the citizen asks for the duty lawyer.

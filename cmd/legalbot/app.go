@@ -131,10 +131,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		laws = lib
 	}
 	a.engine = bot.New(bot.Config{
-		Statutes: laws,
-		Handoff:  ho,
-		KB:       kb,
-		Searcher: a.index,
+		Signals:   bot.DefaultDetector(),
+		Emergency: cfg.Handoff.Emergency,
+		Statutes:  laws,
+		Handoff:   ho,
+		KB:        kb,
+		Searcher:  a.index,
 		Policy: knowledge.Policy{
 			AnswerAt:  cfg.Policy.Answer,
 			SuggestAt: cfg.Policy.Suggest,
