@@ -6,14 +6,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 func TestProbes(t *testing.T) {
-	redisUp := true
+	var redisUp atomic.Bool
+	redisUp.Store(true)
 	checks := []Check{
 		{Name: "redis", Ready: func(context.Context) error {
-			if !redisUp {
+			if !redisUp.Load() {
 				return errors.New("dial tcp 127.0.0.1:6379: connection refused")
 			}
 			return nil
@@ -42,7 +44,7 @@ func TestProbes(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusOK || !strings.Contains(body, `"redis":"ok"`) {
 		t.Errorf("/readyz = %d %s", code, body)
 	}
-	redisUp = false
+	redisUp.Store(false)
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") || !strings.Contains(body, `"knowledge":"ok"`) {
 		t.Errorf("/readyz with Redis down = %d %s", code, body)
 	}
