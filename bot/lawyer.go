@@ -141,20 +141,21 @@ func (e *Engine) ownCase(ctx context.Context, l handoff.Lawyer, id string) (*sto
 }
 
 func (e *Engine) relayToCitizen(ctx context.Context, cs *store.Case, l handoff.Lawyer, in Incoming) error {
-	ct := e.cfg.Texts.For(cs.Lang)
-	prefix := fill(ct.FromLawyer, "lawyer", l.Name)
-	if in.Media {
-		if _, err := e.outbox.Copy(ctx, cs.Citizen, in.Citizen, in.MessageID); err != nil {
-			return err
-		}
-	} else if _, err := e.outbox.Send(ctx, cs.Citizen, Reply{Text: prefix + in.Text}); err != nil {
-		return err
-	}
 	kind := "text"
 	if in.Media {
 		kind = "media"
 	}
-	return e.cfg.Handoff.Cases.Append(ctx, cs.ID, store.TranscriptLine{From: "lawyer:" + strconv.FormatInt(l.ID, 10), Kind: kind, Text: in.Text})
+	// Into the transcript first: a transfer that follows at once must carry it.
+	if err := e.cfg.Handoff.Cases.Append(ctx, cs.ID, store.TranscriptLine{From: "lawyer:" + strconv.FormatInt(l.ID, 10), Kind: kind, Text: in.Text}); err != nil {
+		return err
+	}
+	ct := e.cfg.Texts.For(cs.Lang)
+	if in.Media {
+		_, err := e.outbox.Copy(ctx, cs.Citizen, in.Citizen, in.MessageID)
+		return err
+	}
+	_, err := e.outbox.Send(ctx, cs.Citizen, Reply{Text: fill(ct.FromLawyer, "lawyer", l.Name) + in.Text})
+	return err
 }
 
 // caseCard is what a lawyer reads before taking a case. It holds no name,
