@@ -372,11 +372,12 @@ func (e *Engine) citizenInCase(ctx context.Context, c *turn) (Response, bool, er
 	if err != nil || cs == nil || cs.Status == store.CaseClosed {
 		return Response{}, false, err
 	}
-	kind, text := "text", c.in.Text
+	line := store.TranscriptLine{From: "citizen", Kind: "text", Text: c.in.Text}
 	if c.in.Media {
-		kind, text = "media", c.in.Text
+		line.Kind, line.MessageID = "media", c.in.MessageID
 	}
-	e.cfg.Handoff.Cases.Append(ctx, id, store.TranscriptLine{From: "citizen", Kind: kind, Text: text})
+	text := c.in.Text
+	e.cfg.Handoff.Cases.Append(ctx, id, line)
 	if cs.Status == store.CaseWaiting {
 		if text != "" {
 			// What the citizen adds while waiting joins the summary the lawyer reads.

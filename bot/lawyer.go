@@ -280,11 +280,21 @@ func (e *Engine) take(ctx context.Context, c *turn, l handoff.Lawyer, id string,
 		card.Buttons = nil
 		replies = append([]Reply{card}, replies...)
 	}
-	// What the citizen wrote while waiting.
+	// What the citizen wrote while waiting; files they sent are copied over.
 	if lines, _ := e.cfg.Handoff.Cases.Transcript(ctx, id); len(lines) > 0 {
 		var waiting []string
 		for _, ln := range lines {
-			if ln.From == "citizen" && ln.Text != "" {
+			if ln.From != "citizen" {
+				continue
+			}
+			if ln.Kind == "media" && ln.MessageID != 0 {
+				if mid, err := e.outbox.Copy(ctx, lawyerAddress(l.ID), cs.Citizen, ln.MessageID); err == nil {
+					e.cfg.Handoff.Cases.MapMessage(ctx, lawyerAddress(l.ID), mid, id)
+				} else {
+					e.cfg.Log.Warn("copy waiting media", "case_id", id, "err", err)
+				}
+				waiting = append(waiting, "- 📎 "+ln.Text)
+			} else if ln.Text != "" {
 				waiting = append(waiting, "- "+ln.Text)
 			}
 		}

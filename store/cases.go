@@ -58,6 +58,8 @@ type TranscriptLine struct {
 	From string    `json:"from"` // citizen | lawyer:<id> | bot | note:<id>
 	Kind string    `json:"kind"` // text | media | note | event
 	Text string    `json:"text"`
+	// MessageID is the channel's id of a media message, to copy it later.
+	MessageID int `json:"message_id,omitempty"`
 }
 
 // Notification is a Take message sent to a lawyer, edited once the case is taken.

@@ -644,3 +644,21 @@ func TestLawyerOnDutyOffDuty(t *testing.T) {
 	consent = d.presses(deadline[0], "ho:dl:none", 1)
 	must(t, d.presses(consent[0], "ho:consent:yes", 1), "现在没有值班律师在岗")
 }
+
+// What a citizen sends while the case waits reaches the lawyer who takes it.
+func TestHandoffWaitingMessagesReachTheLawyer(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	c := o.person(redistest.ID(), "zh")
+	id := c.intake(t)
+	must(t, c.says("补充一下，公司叫某某建筑", 1), "正在排队")
+	o.srv.AddFile("contract-"+id, []byte("pdf"))
+	before := len(o.srv.MessagesTo(c.id))
+	o.deliver(o.any(), telegramtest.DocumentUpdate(c.id, c.user, "contract-"+id, "合同.pdf", "劳动合同"))
+	o.srv.WaitMessages(t, c.id, before+1, wait)
+	a := o.person(o.lawyerA, "zh")
+	copies := len(o.srv.Calls("copyMessage"))
+	must(t, a.says("/take "+id, 4), "补充一下，公司叫某某建筑", "📎 劳动合同") // the copied document, the card, "you took it", the waiting messages
+	if calls := o.srv.Calls("copyMessage"); len(calls) != copies+1 || calls[len(calls)-1].ChatID != a.id {
+		t.Errorf("the waiting document was not copied to the lawyer: %v", calls)
+	}
+}
