@@ -186,10 +186,10 @@ func (e *Engine) pressHandoff(ctx context.Context, c *turn, arg string) (Respons
 
 // startIntake begins the questionnaire, unless the citizen has a case open.
 func (e *Engine) startIntake(ctx context.Context, c *turn, urgent bool) (Response, error) {
-	if id, err := e.cfg.Handoff.Cases.CitizenCase(ctx, c.in.Citizen); err != nil {
+	if cs, err := e.openCase(ctx, c.in.Citizen); err != nil {
 		return Response{}, err
-	} else if id != "" {
-		return Response{Replies: []Reply{{Text: fill(c.texts.AlreadyCase, "case", id)}}}, nil
+	} else if cs != nil {
+		return Response{Replies: []Reply{{Text: fill(c.texts.AlreadyCase, "case", cs.ID)}}}, nil
 	}
 	data := map[string]string{flagDisclaimed: c.sess.StateData[flagDisclaimed]}
 	if urgent {
@@ -364,14 +364,11 @@ func lastTurns(t []store.Turn, n int) []store.Turn {
 // citizenInCase relays a message of a citizen who has an open case. It
 // reports false when the citizen has none (the message is then an FAQ question).
 func (e *Engine) citizenInCase(ctx context.Context, c *turn) (Response, bool, error) {
-	id, err := e.cfg.Handoff.Cases.CitizenCase(ctx, c.in.Citizen)
-	if err != nil || id == "" {
+	cs, err := e.openCase(ctx, c.in.Citizen)
+	if err != nil || cs == nil {
 		return Response{}, false, err
 	}
-	cs, err := e.cfg.Handoff.Cases.Get(ctx, id)
-	if err != nil || cs == nil || cs.Status == store.CaseClosed {
-		return Response{}, false, err
-	}
+	id := cs.ID
 	line := store.TranscriptLine{From: "citizen", Kind: "text", Text: c.in.Text}
 	if c.in.Media {
 		line.Kind, line.MessageID = "media", c.in.MessageID
@@ -416,26 +413,34 @@ func (e *Engine) relayToLawyer(ctx context.Context, cs *store.Case, in Incoming)
 	return e.cfg.Handoff.Cases.MapMessage(ctx, to, id, cs.ID)
 }
 
+// openCase returns the citizen's open (waiting or assigned) case, or nil.
+func (e *Engine) openCase(ctx context.Context, citizen string) (*store.Case, error) {
+	id, err := e.cfg.Handoff.Cases.CitizenCase(ctx, citizen)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	cs, err := e.cfg.Handoff.Cases.Get(ctx, id)
+	if err != nil || cs == nil || cs.Status == store.CaseClosed {
+		return nil, err
+	}
+	return cs, nil
+}
+
 func (e *Engine) handleStatus(ctx context.Context, c *turn, _ string) (Response, error) {
 	if !e.handoffOn() {
 		return Response{Replies: []Reply{{Text: c.texts.UnknownCommand}}}, nil
 	}
-	id, err := e.cfg.Handoff.Cases.CitizenCase(ctx, c.in.Citizen)
-	if err != nil {
-		return Response{}, err
-	}
-	cs, err := e.cfg.Handoff.Cases.Get(ctx, id)
-	if err != nil {
-		return Response{}, err
-	}
+	cs, err := e.openCase(ctx, c.in.Citizen)
 	switch {
-	case id == "" || cs == nil || cs.Status == store.CaseClosed:
+	case err != nil:
+		return Response{}, err
+	case cs == nil:
 		return Response{Replies: []Reply{{Text: c.texts.NoCase}}}, nil
 	case cs.Status == store.CaseAssigned:
-		return Response{Replies: []Reply{{Text: fill(c.texts.CaseAssignedStatus, "case", id, "lawyer", cs.LawyerName)}}}, nil
+		return Response{Replies: []Reply{{Text: fill(c.texts.CaseAssignedStatus, "case", cs.ID, "lawyer", cs.LawyerName)}}}, nil
 	}
-	pos, _ := e.cfg.Handoff.Cases.Position(ctx, id)
-	return Response{Replies: []Reply{{Text: fill(c.texts.CaseWaiting, "case", id, "position", strconv.Itoa(pos))}}}, nil
+	pos, _ := e.cfg.Handoff.Cases.Position(ctx, cs.ID)
+	return Response{Replies: []Reply{{Text: fill(c.texts.CaseWaiting, "case", cs.ID, "position", strconv.Itoa(pos))}}}, nil
 }
 
 // handleEnd is /end: the citizen ends the case.
@@ -443,28 +448,31 @@ func (e *Engine) handleEnd(ctx context.Context, c *turn, _ string) (Response, er
 	if !e.handoffOn() {
 		return Response{Replies: []Reply{{Text: c.texts.UnknownCommand}}}, nil
 	}
-	id, err := e.cfg.Handoff.Cases.CitizenCase(ctx, c.in.Citizen)
-	if err != nil {
-		return Response{}, err
-	}
-	cs, err := e.cfg.Handoff.Cases.Get(ctx, id)
-	if err != nil {
-		return Response{}, err
-	}
-	if cs == nil || cs.Status == store.CaseClosed {
-		return Response{Replies: []Reply{{Text: c.texts.NoCase}}}, nil
-	}
-	if ok, err := e.cfg.Handoff.Cases.Close(ctx, cs, 0, "citizen"); err != nil || !ok {
+	cs, err := e.openCase(ctx, c.in.Citizen)
+	if err != nil || cs == nil {
 		return Response{Replies: []Reply{{Text: c.texts.NoCase}}}, err
 	}
-	e.cfg.Handoff.Cases.Append(ctx, id, store.TranscriptLine{From: "citizen", Kind: "event", Text: "ended by the citizen"})
+	if ok, err := e.endByCitizen(ctx, cs); err != nil || !ok {
+		return Response{Replies: []Reply{{Text: c.texts.NoCase}}}, err
+	}
+	return Response{Replies: []Reply{ratingRequest(c.texts, c.texts.CaseEndedCitizen, cs.ID)}}, nil
+}
+
+// endByCitizen closes a case on the citizen's word and tells the lawyer, or
+// retires the Take cards of a case nobody took yet.
+func (e *Engine) endByCitizen(ctx context.Context, cs *store.Case) (bool, error) {
+	ok, err := e.cfg.Handoff.Cases.Close(ctx, cs, 0, "citizen")
+	if err != nil || !ok {
+		return ok, err
+	}
+	e.cfg.Handoff.Cases.Append(ctx, cs.ID, store.TranscriptLine{From: "citizen", Kind: "event", Text: "ended by the citizen"})
 	if cs.Lawyer != 0 {
 		lt := e.lawyerTexts(cs.Lawyer)
-		e.outbox.Send(ctx, lawyerAddress(cs.Lawyer), Reply{Text: fill(lt.LawyerCitizenEnded, "case", id)})
+		e.outbox.Send(ctx, lawyerAddress(cs.Lawyer), Reply{Text: fill(lt.LawyerCitizenEnded, "case", cs.ID)})
 	} else {
 		e.retireNotifications(ctx, cs, "")
 	}
-	return Response{Replies: []Reply{ratingRequest(c.texts, c.texts.CaseEndedCitizen, id)}}, nil
+	return true, nil
 }
 
 func ratingRequest(t *Texts, text, id string) Reply {
@@ -506,19 +514,14 @@ func (e *Engine) comment(ctx context.Context, c *turn, text string) (Response, e
 // forgetCases ends the citizen's open case (telling the lawyer) and deletes
 // all their cases, for /forget.
 func (e *Engine) forgetCases(ctx context.Context, c *turn) error {
-	cases := e.cfg.Handoff.Cases
-	if id, err := cases.CitizenCase(ctx, c.in.Citizen); err != nil {
+	cs, err := e.openCase(ctx, c.in.Citizen)
+	if err != nil {
 		return err
-	} else if id != "" {
-		if cs, _ := cases.Get(ctx, id); cs != nil && cs.Status != store.CaseClosed {
-			cases.Close(ctx, cs, 0, "citizen")
-			if cs.Lawyer != 0 {
-				lt := e.lawyerTexts(cs.Lawyer)
-				e.outbox.Send(ctx, lawyerAddress(cs.Lawyer), Reply{Text: fill(lt.LawyerCitizenEnded, "case", id)})
-			} else {
-				e.retireNotifications(ctx, cs, "")
-			}
+	}
+	if cs != nil {
+		if _, err := e.endByCitizen(ctx, cs); err != nil {
+			return err
 		}
 	}
-	return cases.ForgetCitizen(ctx, c.in.Citizen)
+	return e.cfg.Handoff.Cases.ForgetCitizen(ctx, c.in.Citizen)
 }

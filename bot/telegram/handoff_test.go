@@ -662,3 +662,23 @@ func TestHandoffWaitingMessagesReachTheLawyer(t *testing.T) {
 		t.Errorf("the waiting document was not copied to the lawyer: %v", calls)
 	}
 }
+
+// /forget during a case ends it, tells the lawyer and deletes the case.
+func TestForgetDuringCase(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	c := o.person(redistest.ID(), "zh")
+	id := c.intake(t)
+	a := o.person(o.lawyerA, "zh")
+	a.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
+	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(c.id)), "已经接手") }, "take")
+	confirm := c.says("/forget", 1)
+	before := len(o.srv.MessagesTo(a.id))
+	must(t, c.presses(confirm[0], "forget:yes", 1), "已删除")
+	must(t, o.srv.WaitMessages(t, a.id, before+1, wait)[before:], "当事人结束了案件 "+id)
+	if cs, _ := o.cases().Get(context.Background(), id); cs != nil {
+		t.Errorf("case kept after /forget: %+v", cs)
+	}
+	if n, _ := o.rdb.Client.Exists(context.Background(), "legalbot:v1:{"+o.name+"}:transcript:"+id).Result(); n != 0 {
+		t.Error("transcript kept after /forget")
+	}
+}
