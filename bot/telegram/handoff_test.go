@@ -206,6 +206,17 @@ func (p *person) intake(t *testing.T) string {
 	return id
 }
 
+// skipIntake asks for a lawyer and skips every question; it returns the
+// consent question.
+func (p *person) skipIntake() []telegramtest.Sent {
+	p.o.t.Helper()
+	first := p.says("/lawyer", 1)
+	region := p.presses(first[0], "ho:cat:-", 1)
+	summary := p.presses(region[0], "ho:skip", 1)
+	deadline := p.presses(summary[0], "ho:skip", 1)
+	return p.presses(deadline[0], "ho:dl:none", 1)
+}
+
 func caseIDIn(s string) string {
 	i := strings.Index(s, "C-")
 	if i < 0 || i+6 > len(s) {
@@ -359,11 +370,7 @@ func TestHandoffOutOfHours(t *testing.T) {
 	saturday := time.Date(2026, 12, 5, 20, 0, 0, 0, shanghai)
 	o := newOffice(t, 1, saturday, []config.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "09:00", To: "17:30"}})
 	citizen := o.person(redistest.ID(), "zh")
-	first := citizen.says("/lawyer", 1)
-	region := citizen.presses(first[0], "ho:cat:-", 1)
-	summary := citizen.presses(region[0], "ho:skip", 1)
-	deadline := citizen.presses(summary[0], "ho:skip", 1)
-	consent := citizen.presses(deadline[0], "ho:dl:none", 1)
+	consent := citizen.skipIntake()
 	offer := citizen.presses(consent[0], "ho:consent:yes", 1)
 	must(t, offer, "现在没有值班律师在岗", "12月7日 09:00", "12348")
 	queued := citizen.presses(offer[0], "ho:leave:yes", 1)
@@ -604,11 +611,7 @@ func TestLawyerOfferedWhenTheFAQCannotHelp(t *testing.T) {
 func TestHandoffCitizenSharesName(t *testing.T) {
 	o := newOffice(t, 1, time.Now(), nil)
 	c := o.person(redistest.ID(), "en")
-	first := c.says("/lawyer", 1)
-	region := c.presses(first[0], "ho:cat:-", 1)
-	summary := c.presses(region[0], "ho:skip", 1)
-	deadline := c.presses(summary[0], "ho:skip", 1)
-	consent := c.presses(deadline[0], "ho:dl:none", 1)
+	consent := c.skipIntake()
 	must(t, consent, "Unless you choose to show your name")
 	queued := c.presses(consent[0], "ho:consent:named", 1)
 	card := takeNotification(t, o, o.lawyerA, caseIDIn(queued[0].Plain))
@@ -621,11 +624,7 @@ func TestLawyerOnDutyOffDuty(t *testing.T) {
 	saturday := time.Date(2026, 12, 5, 20, 0, 0, 0, shanghai)
 	o := newOffice(t, 1, saturday, []config.ShiftConfig{{Days: []string{"mon"}, From: "09:00", To: "10:00"}})
 	waiting := o.person(redistest.ID(), "zh")
-	first := waiting.says("/lawyer", 1)
-	region := waiting.presses(first[0], "ho:cat:-", 1)
-	summary := waiting.presses(region[0], "ho:skip", 1)
-	deadline := waiting.presses(summary[0], "ho:skip", 1)
-	consent := waiting.presses(deadline[0], "ho:dl:none", 1)
+	consent := waiting.skipIntake()
 	offer := waiting.presses(consent[0], "ho:consent:yes", 1)
 	queued := waiting.presses(offer[0], "ho:leave:yes", 1)
 	id := caseIDIn(queued[0].Plain)
@@ -637,11 +636,7 @@ func TestLawyerOnDutyOffDuty(t *testing.T) {
 	takeNotification(t, o, o.lawyerA, newID)
 	must(t, a.says("/offduty", 1), "您已下班")
 	d := o.person(redistest.ID(), "zh")
-	first = d.says("/lawyer", 1)
-	region = d.presses(first[0], "ho:cat:-", 1)
-	summary = d.presses(region[0], "ho:skip", 1)
-	deadline = d.presses(summary[0], "ho:skip", 1)
-	consent = d.presses(deadline[0], "ho:dl:none", 1)
+	consent = d.skipIntake()
 	must(t, d.presses(consent[0], "ho:consent:yes", 1), "现在没有值班律师在岗")
 }
 
