@@ -11,16 +11,6 @@ import (
 	"github.com/legalbot/legalbot/store"
 )
 
-// Decision is what the engine decided for a free-text question, exposed for
-// evaluation and tests.
-type Decision = knowledge.Decision
-
-// Decide runs a question (with optional context, newest first) through the
-// same search and policy the bot uses.
-func (e *Engine) Decide(text string, context []string) Decision {
-	return e.decide(text, context)
-}
-
 func (e *Engine) decide(text string, context []string) knowledge.Decision {
 	own := e.cfg.Searcher.Search(knowledge.Query{Text: text})
 	d := e.cfg.Policy.Decide(own)

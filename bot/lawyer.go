@@ -170,12 +170,12 @@ func (e *Engine) caseCard(t *Texts, cs *store.Case) Reply {
 	}
 	category := none
 	if cat, ok := e.cfg.KB.Category(cs.Category); ok {
-		category = cat.Name(langOf(t, e))
+		category = cat.Name(t.Lang)
 	}
 	var answered []string
 	for _, id := range cs.Answered {
 		if en := e.cfg.KB.Entry(id); en != nil {
-			answered = append(answered, en.Title(langOf(t, e)))
+			answered = append(answered, en.Title(t.Lang))
 		}
 	}
 	turns := none
@@ -193,16 +193,6 @@ func (e *Engine) caseCard(t *Texts, cs *store.Case) Reply {
 	body := fill(t.LawyerCard, "category", category, "lang", cs.Lang, "region", or(cs.Region),
 		"deadline", or(cs.Deadline), "summary", or(cs.Summary), "answered", or(strings.Join(answered, "；")), "turns", turns)
 	return Reply{Title: title, Text: body, Buttons: [][]Button{{{Label: t.TakeButton, Data: "take:" + cs.ID}}}}
-}
-
-// langOf finds the language code of a Texts in the catalog.
-func langOf(t *Texts, e *Engine) string {
-	for _, l := range e.cfg.Texts.Languages() {
-		if e.cfg.Texts.For(l) == t {
-			return l
-		}
-	}
-	return e.cfg.DefaultLang
 }
 
 // notifyLawyers sends the case card with a Take button to each lawyer.
@@ -335,7 +325,7 @@ func (e *Engine) queueList(ctx context.Context, t *Texts, title string, ids []st
 		}
 		cat := cs.Category
 		if c, ok := e.cfg.KB.Category(cs.Category); ok {
-			cat = c.Name(langOf(t, e))
+			cat = c.Name(t.Lang)
 		}
 		mark := ""
 		if cs.Urgency > 0 {

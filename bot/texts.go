@@ -15,6 +15,9 @@ import (
 // Texts is every text citizens see, in one language. The texts live in
 // texts/<lang>.yaml so an office can reword them without touching code.
 type Texts struct {
+	// Lang is the catalog language these texts are in (from the file name).
+	Lang string `yaml:"-"`
+
 	Welcome         string `yaml:"welcome"`
 	Disclaimer      string `yaml:"disclaimer"`
 	Privacy         string `yaml:"privacy"`
@@ -176,6 +179,9 @@ func LoadCatalog(fsys fs.FS, vars map[string]string) (*Catalog, error) {
 		}
 		v := reflect.ValueOf(&t).Elem()
 		for i := range v.NumField() {
+			if v.Type().Field(i).Tag.Get("yaml") == "-" {
+				continue
+			}
 			s := strings.TrimRight(v.Field(i).String(), "\n")
 			if strings.TrimSpace(s) == "" {
 				return nil, fmt.Errorf("texts %s: %s is missing", f, v.Type().Field(i).Tag.Get("yaml"))
@@ -183,6 +189,7 @@ func LoadCatalog(fsys fs.FS, vars map[string]string) (*Catalog, error) {
 			v.Field(i).SetString(fill.Replace(s))
 		}
 		lang := strings.TrimSuffix(f, ".yaml")
+		t.Lang = lang
 		c.byLang[lang] = &t
 		c.langs = append(c.langs, lang)
 	}

@@ -32,40 +32,47 @@ type EvalQuery struct {
 func ParseQueries(file string, data []byte) ([]EvalQuery, Problems) {
 	var out []EvalQuery
 	var ps Problems
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err := eachLine(data, func(n int, line []byte) {
 		var q EvalQuery
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(line, &keys); err != nil {
 			ps = append(ps, Problem{File: file, Line: n, Msg: "not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")})
-			continue
+			return
 		}
 		if err := json.Unmarshal(line, &q); err != nil {
 			ps = append(ps, Problem{File: file, Line: n, Msg: strings.TrimPrefix(err.Error(), "json: ")})
-			continue
+			return
 		}
 		// Other keys (notes, a language) are the writers' own; but a
 		// misspelt gold would silently turn a question into one to decline.
 		if _, ok := keys["gold"]; !ok {
 			ps = append(ps, Problem{File: file, Line: n, Field: "gold", Msg: "missing: list the ids that answer the query, or [] if it should be declined"})
-			continue
+			return
 		}
 		if strings.TrimSpace(q.Query) == "" {
 			ps = append(ps, Problem{File: file, Line: n, Field: "query", Msg: "missing"})
-			continue
+			return
 		}
 		q.Line = n
 		out = append(out, q)
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		ps = append(ps, Problem{File: file, Msg: err.Error()})
 	}
 	return out, ps
+}
+
+// eachLine calls fn with every non-blank line of a JSONL file, numbered
+// from 1 and trimmed; lines may be up to 16 MiB.
+func eachLine(data []byte, fn func(n int, line []byte)) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+			fn(n, line)
+		}
+	}
+	return sc.Err()
 }
 
 // Report holds the metrics of one evaluation run. Rates are shares in

@@ -81,20 +81,14 @@ func (l located) fieldLine(f string) int {
 func ParseJSONL(file string, data []byte) ([]LocatedEntry, Problems) {
 	var recs []located
 	var problems Problems
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err := eachLine(data, func(n int, line []byte) {
 		l, ps := decodeJSONRecord(file, n, line)
 		problems = append(problems, ps...)
 		if l != nil {
 			recs = append(recs, *l)
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		problems = append(problems, Problem{File: file, Msg: err.Error()})
 	}
 	entries, ps := mergeRecords(file, recs)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/legalbot/legalbot/knowledge"
@@ -154,16 +153,6 @@ func (l *Library) Article(title string, n int) (string, bool) {
 	}
 	t, ok := law.Articles[n]
 	return t, ok
-}
-
-// Titles lists the short titles, sorted.
-func (l *Library) Titles() []string {
-	out := make([]string, 0, len(l.laws))
-	for t := range l.laws {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // CheckProblems reports every citation of the knowledge base that does not

@@ -133,13 +133,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	<-timersDone
 	drain, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
+	// In webhook mode the HTTP server is the intake, so it stops first; in
+	// polling mode it only serves probes and stops last.
 	if webhook != nil {
-		srv.Shutdown(drain) // stops webhook intake; in-flight requests finish
+		srv.Shutdown(drain)
 	}
 	if err := ch.Close(drain); err != nil {
 		log.Error("drain updates", "err", err)
 	}
-	srv.Shutdown(drain)
+	if webhook == nil {
+		srv.Shutdown(drain)
+	}
 	log.Info("stopped")
 	return nil
 }
