@@ -206,6 +206,16 @@ func (p *person) intake(t *testing.T) string {
 	return id
 }
 
+// assign has lawyer A take the case by its Take button and waits until the
+// citizen has been told; it returns the lawyer.
+func (o *office) assign(t *testing.T, citizen *person, id string) *person {
+	t.Helper()
+	lawyer := o.person(o.lawyerA, "zh")
+	lawyer.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
+	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手") }, "the citizen to hear the case was taken")
+	return lawyer
+}
+
 // skipIntake asks for a lawyer and skips every question; it returns the
 // consent question.
 func (p *person) skipIntake() []telegramtest.Sent {
@@ -481,9 +491,7 @@ func TestHandoffSurvivesRestart(t *testing.T) {
 	o := newOffice(t, 1, time.Now(), nil)
 	citizen := o.person(redistest.ID(), "zh")
 	id := citizen.intake(t)
-	lawyer := o.person(o.lawyerA, "zh")
-	lawyer.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
-	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手") }, "take")
+	lawyer := o.assign(t, citizen, id)
 	// The old process stops; a new one starts on the same Redis.
 	o.replicas[0].ch.Close(context.Background())
 	o.replicas = nil
@@ -534,9 +542,7 @@ func TestHandoffOnMinimalBotAPI(t *testing.T) {
 		"editMessageReplyMarkup", "answerCallbackQuery", "deleteMessage", "setWebhook", "deleteWebhook"))
 	citizen := o.person(redistest.ID(), "zh")
 	id := citizen.intake(t)
-	lawyer := o.person(o.lawyerA, "zh")
-	lawyer.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
-	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(citizen.id)), "已经接手") }, "take")
+	lawyer := o.assign(t, citizen, id)
 	must(t, o.relay(citizen, lawyer, "你好律师"), "你好律师")
 	must(t, o.relay(lawyer, citizen, "你好"), "王律师：你好")
 	must(t, citizen.says("/end", 1), "您已结束案件 "+id)
@@ -663,9 +669,7 @@ func TestForgetDuringCase(t *testing.T) {
 	o := newOffice(t, 1, time.Now(), nil)
 	c := o.person(redistest.ID(), "zh")
 	id := c.intake(t)
-	a := o.person(o.lawyerA, "zh")
-	a.presses(takeNotification(t, o, o.lawyerA, id), "take:"+id, 1)
-	waitFor(t, func() bool { return strings.Contains(texts(o.srv.MessagesTo(c.id)), "已经接手") }, "take")
+	a := o.assign(t, c, id)
 	confirm := c.says("/forget", 1)
 	before := len(o.srv.MessagesTo(a.id))
 	must(t, c.presses(confirm[0], "forget:yes", 1), "已删除")
