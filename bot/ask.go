@@ -45,7 +45,7 @@ func better(a, b knowledge.Decision) bool {
 	if a.Outcome != b.Outcome {
 		return a.Outcome > b.Outcome
 	}
-	return a.Confidence > b.Confidence
+	return a.Certainty > b.Certainty
 }
 
 // isFollowUp recognises messages that continue the previous question rather

@@ -79,7 +79,8 @@ type Language struct {
 
 // Policy holds the thresholds of the answer / suggest / decline policy.
 type Policy struct {
-	// Answer is the minimum confidence for giving an entry's answer outright.
+	// Answer is the minimum certainty (estimated probability that the top
+	// entry answers the question) for giving an entry's answer outright.
 	Answer float64 `yaml:"answer"`
 	// Suggest is the minimum confidence for offering entries as "did you mean".
 	Suggest float64 `yaml:"suggest"`
@@ -146,7 +147,7 @@ func Default() Config {
 		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
 		Session:  Session{Retention: Duration(30 * 24 * time.Hour), MaxTurns: 10},
 		Language: Language{Default: "zh"},
-		Policy:   Policy{Answer: 0.55, Suggest: 0.30, Margin: 0.08},
+		Policy:   Policy{Answer: 0.75, Suggest: 0.30, Margin: 0.02},
 		Service:  Service{Name: "", Hotline: "12348"},
 		Handoff:  Handoff{Timezone: "Asia/Shanghai", ClaimWithin: Duration(5 * time.Minute), Emergency: defaultEmergency()},
 		Log:      Log{Level: "info"},
@@ -191,11 +192,11 @@ var Settings = []Setting{
 		func(c *Config, v string) error { return atoi(v, &c.Session.MaxTurns) }},
 	{"LEGALBOT_DEFAULT_LANG", "language.default", "zh", "Language for citizens whose Telegram language is neither zh nor en.",
 		func(c *Config, v string) error { c.Language.Default = v; return nil }},
-	{"LEGALBOT_ANSWER_THRESHOLD", "policy.answer", "0.55", "Minimum confidence (0–1) to answer outright.",
+	{"LEGALBOT_ANSWER_THRESHOLD", "policy.answer", "0.75", "Minimum certainty (0–1: estimated probability that the top entry answers the question) to answer outright.",
 		func(c *Config, v string) error { return atof(v, &c.Policy.Answer) }},
 	{"LEGALBOT_SUGGEST_THRESHOLD", "policy.suggest", "0.30", "Minimum confidence (0–1) to suggest entries; below it the bot declines.",
 		func(c *Config, v string) error { return atof(v, &c.Policy.Suggest) }},
-	{"LEGALBOT_ANSWER_MARGIN", "policy.margin", "0.08", "Minimum relative lead of the top entry over the second for an outright answer.",
+	{"LEGALBOT_ANSWER_MARGIN", "policy.margin", "0.02", "Minimum relative lead of the top entry over the second for an outright answer.",
 		func(c *Config, v string) error { return atof(v, &c.Policy.Margin) }},
 	{"LEGALBOT_KB_DIR", "knowledge.dir", "(embedded)", "Folder of knowledge-base YAML files to use instead of the embedded one.",
 		func(c *Config, v string) error { c.Knowledge.Dir = v; return nil }},

@@ -58,7 +58,7 @@ func TestSearchAnswersCommonQuestions(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			d := defaultPolicy.Decide(ix.Search(knowledge.Query{Text: tc.query}))
 			if d.Outcome != knowledge.Answer || d.Hits[0].Entry.ID != tc.want {
-				t.Errorf("outcome %s (confidence %.2f, lead %.2f), hits %v; want answer %s", d.Outcome, d.Confidence, d.Lead, ids(d.Hits), tc.want)
+				t.Errorf("outcome %s (confidence %.2f, lead %.2f), hits %v; want answer %s", d.Outcome, d.Certainty, d.Lead, ids(d.Hits), tc.want)
 			}
 		})
 	}
@@ -73,7 +73,7 @@ func TestSearchDeclinesWhatItDoesNotKnow(t *testing.T) {
 		t.Run(q, func(t *testing.T) {
 			d := defaultPolicy.Decide(ix.Search(knowledge.Query{Text: q}))
 			if d.Outcome != knowledge.Decline {
-				t.Errorf("outcome %s (confidence %.2f), hits %v; want decline", d.Outcome, d.Confidence, ids(d.Hits))
+				t.Errorf("outcome %s (confidence %.2f), hits %v; want decline", d.Outcome, d.Certainty, ids(d.Hits))
 			}
 		})
 	}

@@ -125,7 +125,7 @@ func logFailures(t *testing.T, rep knowledge.Report, max int) {
 		for _, h := range r.Decision.Hits {
 			got = append(got, h.Entry.ID)
 		}
-		t.Logf("%s %v (confidence %.2f, lead %.2f), gold %v: %s", r.Decision.Outcome, got, r.Decision.Confidence, r.Decision.Lead, r.Query.Gold, r.Query.Query)
+		t.Logf("%s %v (confidence %.2f, lead %.2f), gold %v: %s", r.Decision.Outcome, got, r.Decision.Certainty, r.Decision.Lead, r.Query.Gold, r.Query.Query)
 	}
 }
 

@@ -45,6 +45,12 @@ type Hit struct {
 	// compares it with its thresholds and separately asks for a lead over
 	// the runner-up.
 	Confidence float64
+	// QueryTerms is how many distinct terms of the query were searched, and
+	// UnknownShare the share of them that no entry has (the same for every
+	// hit of a search): a query the knowledge base mostly does not know is
+	// rarely one of its questions.
+	QueryTerms   int
+	UnknownShare float64
 }
 
 // Searcher finds entries for a query, best first.
@@ -604,9 +610,11 @@ func (ix *Index) Search(q Query) []Hit {
 	// IDF of an unseen term (a word the knowledge base does not know is
 	// evidence against it).
 	var total float64
+	unknown := 0
 	for _, qt := range qts {
 		if qt.id < 0 {
 			total += qt.weight * ix.unknownIDF
+			unknown++
 		} else {
 			total += qt.weight * ix.idf[qt.id]
 		}
@@ -614,7 +622,7 @@ func (ix *Index) Search(q Query) []Hit {
 	top := topK(st.scores, st.touched, max(limit, rerankDepth))
 	hits := make([]Hit, len(top))
 	for i, d := range top {
-		h := Hit{Entry: ix.entries[d]}
+		h := Hit{Entry: ix.entries[d], QueryTerms: len(qts), UnknownShare: float64(unknown) / float64(len(qts))}
 		h.Coverage = float64(st.covKey[d]+st.covAns[d]/2) / total
 		h.QuestionMatch = ix.questionMatch(d, st.inQuery)
 		// Rerank: among entries the terms rank alike, the one whose question

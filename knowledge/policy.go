@@ -24,12 +24,12 @@ func (o Outcome) String() string {
 	}
 }
 
-// Policy decides between answering, suggesting and declining from the
-// confidence of the top hit and its lead over the runner-up: an answer needs
-// a confident top hit whose score leads by Margin and whose evidence
-// (coverage or question match) is ahead of the runner-up's.
+// Policy decides between answering, suggesting and declining: an answer
+// needs a top hit whose Certainty (the estimated probability that it answers
+// the query) reaches AnswerAt and whose score leads the runner-up's by
+// Margin; suggestions are the hits whose own Confidence reaches SuggestAt.
 type Policy struct {
-	// AnswerAt is the minimum confidence of the top hit for an answer.
+	// AnswerAt is the minimum certainty of the top hit for an answer.
 	AnswerAt float64
 	// SuggestAt is the minimum confidence for a hit to be suggested.
 	SuggestAt float64
@@ -47,10 +47,11 @@ type Decision struct {
 	Outcome Outcome
 	// Hits holds the answer (one hit) or the suggestions, best first.
 	Hits []Hit
-	// Confidence is the top hit's confidence; Lead its score minus the
-	// runner-up's (its whole score when it is alone).
-	Confidence float64
-	Lead       float64
+	// Certainty is the probability the top hit answers the query (see
+	// Certainty); Lead its score minus the runner-up's (its whole score when
+	// it is alone).
+	Certainty float64
+	Lead      float64
 }
 
 // Decide applies the policy to hits, best first.
@@ -59,11 +60,11 @@ func (p Policy) Decide(hits []Hit) Decision {
 		return Decision{Outcome: Decline}
 	}
 	top := hits[0]
-	d := Decision{Confidence: top.Confidence, Lead: top.Score}
+	d := Decision{Certainty: Certainty(hits), Lead: top.Score}
 	if len(hits) > 1 {
 		d.Lead = top.Score - hits[1].Score
 	}
-	if top.Confidence >= p.AnswerAt && d.Lead >= p.Margin && (len(hits) == 1 || ahead(top, hits[1])) {
+	if d.Certainty >= p.AnswerAt && d.Lead >= p.Margin {
 		d.Outcome = Answer
 		d.Hits = hits[:1]
 		return d
@@ -81,22 +82,8 @@ func (p Policy) Decide(hits []Hit) Decision {
 		}
 	}
 	if len(d.Hits) == 0 || top.Confidence < p.SuggestAt {
-		return Decision{Outcome: Decline, Confidence: d.Confidence, Lead: d.Lead}
+		return Decision{Outcome: Decline, Certainty: d.Certainty, Lead: d.Lead}
 	}
 	d.Outcome = Suggest
 	return d
 }
-
-// ahead reports whether the top hit has more evidence than the runner-up,
-// not only a higher score: more of the query covered, or more of a question
-// matched. When both are level the score lead comes from term frequencies
-// and lengths, not from what the citizen asked, and the citizen should choose.
-func ahead(top, next Hit) bool {
-	return top.Coverage-next.Coverage >= aheadCoverage || top.QuestionMatch-next.QuestionMatch >= aheadQuestion
-}
-
-// The evidence lead that ahead asks for.
-const (
-	aheadCoverage = 0.02
-	aheadQuestion = 0.05
-)

@@ -534,8 +534,8 @@ func printFailures(w io.Writer, rep knowledge.Report) {
 		if len(r.Query.Gold) > 0 {
 			want = strings.Join(r.Query.Gold, "|")
 		}
-		fmt.Fprintf(w, "%s %s [%s] (confidence %.2f, lead %.2f, gold rank %d) want %s: %s\n",
-			failureKind(r), d.Outcome, strings.Join(got, " "), d.Confidence, d.Lead, r.Rank, want, r.Query.Query)
+		fmt.Fprintf(w, "%s %s [%s] (certainty %.2f, lead %.2f, gold rank %d) want %s: %s\n",
+			failureKind(r), d.Outcome, strings.Join(got, " "), d.Certainty, d.Lead, r.Rank, want, r.Query.Query)
 	}
 }
 
