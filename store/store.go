@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"crypto/tls"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,18 +170,11 @@ const (
 // vote on the same entry) and updates the anonymous totals. It reports
 // whether the vote changed anything.
 func (s *Sessions) RecordFeedback(ctx context.Context, citizen, entry string, v Vote) (bool, error) {
-	key := feedbackKey(citizen)
-	prev, err := s.rdb.HGet(ctx, key, entry).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return false, fmt.Errorf("record feedback: %w", err)
+	prev, err := voteScript.Run(ctx, s.rdb, []string{feedbackKey(citizen)}, entry, string(v), s.retention.Milliseconds()).Text()
+	if errors.Is(err, redis.Nil) {
+		return false, nil // the same vote again
 	}
-	if prev == string(v) {
-		return false, nil
-	}
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, key, entry, string(v))
-	pipe.Expire(ctx, key, s.retention)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err != nil {
 		return false, fmt.Errorf("record feedback: %w", err)
 	}
 	// Totals live under another slot, so they are a separate call.
@@ -194,6 +188,11 @@ func (s *Sessions) RecordFeedback(ctx context.Context, citizen, entry string, v 
 	}
 	return true, nil
 }
+
+//go:embed lua/vote.lua
+var voteSrc string
+
+var voteScript = redis.NewScript(voteSrc)
 
 // FeedbackTotals returns the anonymous up and down counts of an entry.
 func (s *Sessions) FeedbackTotals(ctx context.Context, entry string) (up, down int64, err error) {

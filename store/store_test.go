@@ -92,3 +92,40 @@ func TestForgetDeletesEverything(t *testing.T) {
 		t.Errorf("%d keys left", n)
 	}
 }
+
+// Two replicas handling presses of one citizen at the same moment must count
+// the citizen once in the anonymous totals.
+func TestRecordFeedbackConcurrentPressesCountOnce(t *testing.T) {
+	r := redistest.New(t)
+	ctx := context.Background()
+	replicas := []*store.Sessions{store.NewSessions(r.Client, time.Hour, time.Now), store.NewSessions(r.Client, time.Hour, time.Now)}
+	entry := fmt.Sprintf("entry-%d", redistest.ID())
+	citizen := fmt.Sprintf("test:%d", redistest.ID())
+	press := func(v store.Vote) {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := replicas[i%2].RecordFeedback(ctx, citizen, entry, v); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	check := func(wantUp, wantDown int64) {
+		t.Helper()
+		up, down, err := replicas[0].FeedbackTotals(ctx, entry)
+		if err != nil || up != wantUp || down != wantDown {
+			t.Fatalf("totals up=%d down=%d (%v), want %d/%d", up, down, err, wantUp, wantDown)
+		}
+	}
+	press(store.Up)
+	check(1, 0)
+	press(store.Down)
+	check(0, 1)
+	if ttl := r.Client.PTTL(ctx, "legalbot:v1:feedback:{"+citizen+"}").Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("feedback TTL %v, want within the retention", ttl)
+	}
+}
