@@ -318,7 +318,7 @@ func CheckImported(entries []LocatedEntry, categories map[string]bool, now time.
 	for _, le := range entries {
 		ps = append(ps, CheckEntry(le, categories, now)...)
 	}
-	return ps
+	return append(ps, CheckSharedQuestions(entries)...)
 }
 
 // CheckRecords is the lenient check for data that is only searched (an

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -100,6 +101,7 @@ func LoadFS(fsys fs.FS, now time.Time) (*KB, Problems, error) {
 	sort.Strings(files)
 
 	var entries []*Entry
+	var located []LocatedEntry
 	seen := map[string]Problem{}
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
@@ -122,8 +124,10 @@ func LoadFS(fsys fs.FS, now time.Time) (*KB, Problems, error) {
 					Msg: fmt.Sprintf("entry of category %q is filed under folder %q", e.Category, dir), Warning: true})
 			}
 			entries = append(entries, e)
+			located = append(located, le)
 		}
 	}
+	problems = append(problems, CheckSharedQuestions(located)...)
 	kb := NewKB(cats, entries)
 	if len(problems.Errors()) > 0 {
 		return kb, problems, problems
@@ -367,6 +371,45 @@ func CheckEntry(le LocatedEntry, categories map[string]bool, now time.Time) Prob
 			Msg: fmt.Sprintf("review date %s has passed", e.ReviewBy), Warning: true})
 	}
 	return ps
+}
+
+// CheckSharedQuestions warns of a question that two published entries both
+// list (ignoring case, spaces and punctuation): the search cannot tell them
+// apart on it, so citizens asking it get a choice instead of an answer.
+func CheckSharedQuestions(entries []LocatedEntry) Problems {
+	var ps Problems
+	first := map[string]LocatedEntry{}
+	for _, le := range entries {
+		e := le.Entry
+		if e.Status != Published {
+			continue
+		}
+		for _, lang := range e.Languages() {
+			for i, q := range e.Text[lang].Questions {
+				key := lang + "\x00" + questionKey(q)
+				prev, ok := first[key]
+				switch {
+				case !ok:
+					first[key] = le
+				case prev.Entry.ID != e.ID:
+					f := fmt.Sprintf("text.%s.questions[%d]", lang, i)
+					ps = append(ps, Problem{File: le.File, Line: le.fieldLine("text." + lang + ".questions"), Field: f, ID: e.ID, Warning: true,
+						Msg: fmt.Sprintf("question %q is also a question of %s (%s:%d)", q, prev.Entry.ID, prev.File, prev.Line)})
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// questionKey is a question with case, spaces and punctuation ignored.
+func questionKey(q string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, q)
 }
 
 func validLang(l string) bool {

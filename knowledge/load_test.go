@@ -107,3 +107,24 @@ func TestLoadFSDuplicateID(t *testing.T) {
 		t.Errorf("problem = %q", got)
 	}
 }
+
+func TestLoadFSWarnsOfSharedQuestions(t *testing.T) {
+	other := strings.NewReplacer("labor-wages-unpaid", "labor-wages-late", "单位拖欠工资怎么办？", "单位拖欠工资 怎么办", "My employer has not paid my wages.", "Were my wages paid late").Replace(goodEntry)
+	fsys := fstest.MapFS{
+		"categories.yaml":  {Data: []byte(testCategories)},
+		"labor/wages.yaml": {Data: []byte(goodEntry + other)},
+	}
+	_, problems, err := LoadFS(fsys, testNow)
+	if err != nil {
+		t.Fatalf("LoadFS: %v (a shared question is a warning, not an error)", err)
+	}
+	if len(problems) != 1 {
+		t.Fatalf("problems = %v, want one warning", problems)
+	}
+	got := problems[0].String()
+	for _, want := range []string{"labor/wages.yaml:", "text.zh.questions[0]", "labor-wages-late", "also a question of labor-wages-unpaid (labor/wages.yaml:1)", "warning"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problem %q lacks %q", got, want)
+		}
+	}
+}
