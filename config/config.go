@@ -87,6 +87,9 @@ type Policy struct {
 	// Margin is the minimum relative lead of the top hit over the runner-up
 	// for an outright answer.
 	Margin float64 `yaml:"margin"`
+	// DeclineBelow is the certainty below which the bot declines (and offers
+	// a lawyer) rather than suggest entries that merely share some words.
+	DeclineBelow float64 `yaml:"decline_below"`
 }
 
 // Knowledge configures where the knowledge base and statutes come from.
@@ -147,7 +150,7 @@ func Default() Config {
 		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
 		Session:  Session{Retention: Duration(30 * 24 * time.Hour), MaxTurns: 10},
 		Language: Language{Default: "zh"},
-		Policy:   Policy{Answer: 0.75, Suggest: 0.30, Margin: 0.02},
+		Policy:   Policy{Answer: 0.75, Suggest: 0.30, Margin: 0.02, DeclineBelow: 0.10},
 		Service:  Service{Name: "", Hotline: "12348"},
 		Handoff:  Handoff{Timezone: "Asia/Shanghai", ClaimWithin: Duration(5 * time.Minute), Emergency: defaultEmergency()},
 		Log:      Log{Level: "info"},
@@ -198,6 +201,8 @@ var Settings = []Setting{
 		func(c *Config, v string) error { return atof(v, &c.Policy.Suggest) }},
 	{"LEGALBOT_ANSWER_MARGIN", "policy.margin", "0.02", "Minimum relative lead of the top entry over the second for an outright answer.",
 		func(c *Config, v string) error { return atof(v, &c.Policy.Margin) }},
+	{"LEGALBOT_DECLINE_BELOW", "policy.decline_below", "0.10", "Certainty (0–1) below which the bot declines and offers a lawyer instead of suggesting entries.",
+		func(c *Config, v string) error { return atof(v, &c.Policy.DeclineBelow) }},
 	{"LEGALBOT_KB_DIR", "knowledge.dir", "(embedded)", "Folder of knowledge-base YAML files to use instead of the embedded one.",
 		func(c *Config, v string) error { c.Knowledge.Dir = v; return nil }},
 	{"LEGALBOT_STATUTES_DIR", "knowledge.statutes_dir", "", "Folder of statute texts (format of shared/statutes) to check citations against.",
@@ -324,8 +329,11 @@ func (c Config) Validate() error {
 	if p.Answer <= 0 || p.Answer > 1 {
 		bad("LEGALBOT_ANSWER_THRESHOLD", "must be in (0, 1], got %g", p.Answer)
 	}
-	if p.Suggest <= 0 || p.Suggest > p.Answer {
-		bad("LEGALBOT_SUGGEST_THRESHOLD", "must be in (0, answer threshold %g], got %g", p.Answer, p.Suggest)
+	if p.Suggest <= 0 || p.Suggest > 1 {
+		bad("LEGALBOT_SUGGEST_THRESHOLD", "must be in (0, 1], got %g", p.Suggest)
+	}
+	if p.DeclineBelow < 0 || p.DeclineBelow >= p.Answer {
+		bad("LEGALBOT_DECLINE_BELOW", "must be in [0, answer threshold %g), got %g", p.Answer, p.DeclineBelow)
 	}
 	if p.Margin < 0 || p.Margin >= 1 {
 		bad("LEGALBOT_ANSWER_MARGIN", "must be in [0, 1), got %g", p.Margin)

@@ -57,12 +57,12 @@ func TestYAMLFileAndPrecedence(t *testing.T) {
 
 // All problems are reported at once, each naming its variable.
 func TestValidationNamesEveryVariable(t *testing.T) {
-	_, err := Load(env("LEGALBOT_DEFAULT_LANG", "fr", "TELEGRAM_WORKERS", "0", "LEGALBOT_SUGGEST_THRESHOLD", "0.9",
+	_, err := Load(env("LEGALBOT_DEFAULT_LANG", "fr", "TELEGRAM_WORKERS", "0", "LEGALBOT_SUGGEST_THRESHOLD", "1.5", "LEGALBOT_DECLINE_BELOW", "0.8",
 		"TELEGRAM_WEBHOOK_SECRET", "has spaces", "LEGALBOT_LOG_LEVEL", "loud", "LEGALBOT_MAX_TURNS", "x"))
 	if err == nil {
 		t.Fatal("want errors")
 	}
-	for _, v := range []string{"LEGALBOT_DEFAULT_LANG", "TELEGRAM_WORKERS", "LEGALBOT_SUGGEST_THRESHOLD", "TELEGRAM_WEBHOOK_SECRET", "LEGALBOT_LOG_LEVEL", "LEGALBOT_MAX_TURNS"} {
+	for _, v := range []string{"LEGALBOT_DEFAULT_LANG", "TELEGRAM_WORKERS", "LEGALBOT_SUGGEST_THRESHOLD", "LEGALBOT_DECLINE_BELOW", "TELEGRAM_WEBHOOK_SECRET", "LEGALBOT_LOG_LEVEL", "LEGALBOT_MAX_TURNS"} {
 		if !strings.Contains(err.Error(), v) {
 			t.Errorf("error does not name %s:\n%v", v, err)
 		}

@@ -44,7 +44,7 @@ func TestBuiltinKnowledgeBase(t *testing.T) {
 	}
 }
 
-var defaultPolicy = knowledge.Policy{AnswerAt: 0.55, SuggestAt: 0.30, Margin: 0.08}
+var defaultPolicy = shippedPolicy()
 
 func TestSearchAnswersCommonQuestions(t *testing.T) {
 	_, ix := builtinIndex(t)

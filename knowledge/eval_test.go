@@ -14,7 +14,7 @@ import (
 // shippedPolicy is the policy the bot runs with by default.
 func shippedPolicy() knowledge.Policy {
 	p := config.Default().Policy
-	return knowledge.Policy{AnswerAt: p.Answer, SuggestAt: p.Suggest, Margin: p.Margin}
+	return knowledge.Policy{AnswerAt: p.Answer, SuggestAt: p.Suggest, Margin: p.Margin, DeclineBelow: p.DeclineBelow}
 }
 
 func TestParseQueries(t *testing.T) {

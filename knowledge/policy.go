@@ -27,7 +27,9 @@ func (o Outcome) String() string {
 // Policy decides between answering, suggesting and declining: an answer
 // needs a top hit whose Certainty (the estimated probability that it answers
 // the query) reaches AnswerAt and whose score leads the runner-up's by
-// Margin; suggestions are the hits whose own Confidence reaches SuggestAt.
+// Margin; suggestions are the hits whose own Confidence reaches SuggestAt,
+// offered only when the certainty reaches DeclineBelow (hits that share a
+// few words with a nonsense message are no help to anyone).
 type Policy struct {
 	// AnswerAt is the minimum certainty of the top hit for an answer.
 	AnswerAt float64
@@ -38,6 +40,9 @@ type Policy struct {
 	// shares of the best score a query could get, so the lead is relative
 	// to that.
 	Margin float64
+	// DeclineBelow is the certainty under which the policy declines rather
+	// than suggest.
+	DeclineBelow float64
 	// MaxSuggestions caps the "did you mean" list (default 3).
 	MaxSuggestions int
 }
@@ -81,7 +86,7 @@ func (p Policy) Decide(hits []Hit) Decision {
 			d.Hits = append(d.Hits, h)
 		}
 	}
-	if len(d.Hits) == 0 || top.Confidence < p.SuggestAt {
+	if len(d.Hits) == 0 || top.Confidence < p.SuggestAt || d.Certainty < p.DeclineBelow {
 		return Decision{Outcome: Decline, Certainty: d.Certainty, Lead: d.Lead}
 	}
 	d.Outcome = Suggest

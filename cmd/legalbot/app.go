@@ -131,17 +131,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		laws = lib
 	}
 	a.engine = bot.New(bot.Config{
-		Signals:   bot.DefaultDetector(),
-		Emergency: cfg.Handoff.Emergency,
-		Statutes:  laws,
-		Handoff:   ho,
-		KB:        kb,
-		Searcher:  a.index,
-		Policy: knowledge.Policy{
-			AnswerAt:  cfg.Policy.Answer,
-			SuggestAt: cfg.Policy.Suggest,
-			Margin:    cfg.Policy.Margin,
-		},
+		Signals:     bot.DefaultDetector(),
+		Emergency:   cfg.Handoff.Emergency,
+		Statutes:    laws,
+		Handoff:     ho,
+		KB:          kb,
+		Searcher:    a.index,
+		Policy:      policyOf(cfg.Policy),
 		Sessions:    a.sessions,
 		Texts:       texts,
 		Log:         log,
@@ -174,3 +170,8 @@ func (a *app) Close() {
 const embeddedRedisWarning = `WARNING: REDIS_URL is not set: using an embedded in-process Redis.
 WARNING: nothing persists — sessions vanish when the process stops, and replicas cannot share state.
 WARNING: set REDIS_URL=redis://host:6379/0 for real use.`
+
+// policyOf is the knowledge policy the configuration asks for.
+func policyOf(p config.Policy) knowledge.Policy {
+	return knowledge.Policy{AnswerAt: p.Answer, SuggestAt: p.Suggest, Margin: p.Margin, DeclineBelow: p.DeclineBelow}
+}

@@ -419,6 +419,7 @@ func runKBEval(args []string, stdout, stderr io.Writer) error {
 	answerAt := fset.Float64("answer", def.Answer, "answer threshold")
 	suggestAt := fset.Float64("suggest", def.Suggest, "suggest threshold")
 	margin := fset.Float64("margin", def.Margin, "answer margin")
+	declineBelow := fset.Float64("decline-below", def.DeclineBelow, "certainty below which the bot declines instead of suggesting")
 	if err := parseFlags(fset, args, evalSummary, false, stdout, stderr); err != nil {
 		return helpOK(err)
 	}
@@ -435,7 +436,7 @@ func runKBEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ix := knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex))
-	policy := knowledge.Policy{AnswerAt: *answerAt, SuggestAt: *suggestAt, Margin: *margin}
+	policy := policyOf(config.Policy{Answer: *answerAt, Suggest: *suggestAt, Margin: *margin, DeclineBelow: *declineBelow})
 	rep := knowledge.Evaluate(ix, policy, qs)
 	if *failures && !*asJSON {
 		printFailures(stdout, rep)
