@@ -396,7 +396,7 @@ uses, on the built-in knowledge base or --kb: a JSONL or CSV interchange file
 (any categories; single-language entries are fine) or a YAML knowledge-base
 folder. The index uses the folder's synonyms.yaml when it has one, else the
 built-in lexicon; the thresholds are the configuration's defaults unless
---answer, --suggest or --margin say otherwise. --queries may name a folder
+--answer, --suggest, --margin or --decline-below say otherwise. --queries may name a folder
 (all its *.jsonl). Prints n, recall@1, recall@3 and mrr@10 (over queries with
 gold), answer_correct, answer_wrong and suggest_hit (likewise), false_answer
 and decline_ok (over queries without gold), p50_ms and p99_ms; --json prints
