@@ -16,8 +16,14 @@ import (
 
 var fitCertainty = flag.Bool("fit-certainty", false, "fit the certainty model on the evaluation sets and write certainty.json")
 
-// lecoqaDir is where LeCoQA sits beside the project.
-const lecoqaDir = "../../shared/eval/lecoqa"
+// lecoqaPath is where LeCoQA is: LEGALBOT_TEST_LECOQA_DIR, or beside the
+// project.
+func lecoqaPath() string {
+	if dir := os.Getenv("LEGALBOT_TEST_LECOQA_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "shared", "eval", "lecoqa")
+}
 
 // certaintySample is one query's top hit: the model's inputs and whether it
 // is right (the query has gold and the top hit is in it).
@@ -76,7 +82,7 @@ func certaintySets(t *testing.T) []evalSet {
 	gold, _ := filepath.Glob("testdata/eval_*.jsonl")
 	decline := readQueries(t, "testdata/decline.jsonl")
 	sets := []evalSet{{"builtin", NewIndex(builtin, an), append(readQueries(t, gold...), decline...)}}
-	data, err := os.ReadFile(filepath.Join(lecoqaDir, "cards.jsonl"))
+	data, err := os.ReadFile(filepath.Join(lecoqaPath(), "cards.jsonl"))
 	if err != nil {
 		t.Logf("LeCoQA not found (%v): fitting on the built-in sets only", err)
 		return sets
@@ -85,7 +91,7 @@ func certaintySets(t *testing.T) []evalSet {
 	if len(ps.Errors()) > 0 {
 		t.Fatal(ps)
 	}
-	qs := readQueries(t, filepath.Join(lecoqaDir, "train_queries.jsonl"))
+	qs := readQueries(t, filepath.Join(lecoqaPath(), "train_queries.jsonl"))
 	for _, q := range decline {
 		if q.Kind != "law" {
 			qs = append(qs, q)
