@@ -77,7 +77,7 @@ const (
 var (
 	// fieldWeight and fieldB are BM25F's per-field weight and length
 	// normalisation.
-	fieldWeight = [numFields]float64{1.0, 1.0, 0.25, 0.3}
+	fieldWeight = [numFields]float64{1.0, 1.0, 0.5, 0.3}
 	fieldB      = [numFields]float64{0.6, 0.6, 0.7, 0.5}
 	// kindWeight weighs a term by its kind: a bigram is the unit of meaning
 	// in Chinese; a lone character backs it up (a typo, a one-character
