@@ -19,6 +19,13 @@
 // index sit beside it later; lexical matching is at its ceiling on stories
 // that never use an entry's words.
 //
+// The index is built at start-up, on all cores: entries are analysed in
+// parallel, a batch at a time, and only numbering the terms new to the index
+// is sequential (in entry order, so the index does not depend on the number
+// of cores); raw postings are kept by range of term numbers, so that weighing
+// and compressing them works in cache. 50,000 entries build in 3–4 s on two
+// cores.
+//
 // The package knows nothing of Telegram, Redis or sessions.
 package knowledge
 
