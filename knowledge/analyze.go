@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -51,6 +52,27 @@ type token struct {
 // non-zero.
 func hanKey(r1, r2 rune) uint64 { return 1<<63 | uint64(r1)<<21 | uint64(r2) }
 
+// key packs the token into a number, for a hash table: a Chinese token's
+// runes (han, whose high bit is set) or a word's bytes if it is ASCII and
+// at most eight bytes long; 0 if it has none (it is then keyed by text).
+func (t token) key() uint64 {
+	if t.han != 0 {
+		return t.han
+	}
+	if len(t.text) > 8 {
+		return 0
+	}
+	var k uint64
+	for i := 0; i < len(t.text); i++ {
+		c := t.text[i]
+		if c == 0 || c >= utf8.RuneSelf {
+			return 0
+		}
+		k |= uint64(c) << (8 * i)
+	}
+	return k
+}
+
 // String is the term as text.
 func (t token) String() string {
 	if t.han == 0 {
@@ -84,46 +106,120 @@ func isHan(r rune) bool {
 
 // tokens analyses text into typed terms, in text order, concepts last.
 func (a *Analyzer) tokens(text string) []token {
-	norm := normalize(text)
-	runes := []rune(norm)
-	toks := make([]token, 0, 2*len(runes))
-	var words []string // stemmed Latin words, for lexicon matching
-	for i := 0; i < len(runes); {
-		r := runes[i]
+	return a.appendTokens(make([]token, 0, 2*utf8.RuneCountInString(text)), text, nil)
+}
+
+// appendTokens is tokens appending to toks, with sc's lists (nil for new
+// ones): indexing reuses them. It normalises the text rune by rune as it
+// goes (words are substrings of the text unless normalising changes them)
+// and looks for the lexicon's Chinese variants at each rune on the way:
+// indexing analyses every entry's text, and most need no change.
+func (a *Analyzer) appendTokens(toks []token, text string, sc *lexScratch) []token {
+	lex := a != nil && a.lex != nil
+	if sc == nil {
+		sc = new(lexScratch)
+	}
+	hits := sc.hits[:0]   // concepts of the Chinese variants found
+	words := sc.words[:0] // stemmed Latin words, for lexicon matching
+	var runBuf [64]rune
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf && asciiClass[c]&wordStart == 0 {
+			i++ // ASCII space or punctuation
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		r = foldRune(r)
 		switch {
 		case isHan(r):
-			j := i
-			for j < len(runes) && isHan(runes[j]) {
-				j++
+			run := runBuf[:0]
+			for i < len(text) {
+				r, n := utf8.DecodeRuneInString(text[i:])
+				if r = foldRune(r); !isHan(r) {
+					break
+				}
+				if lex {
+					hits = a.lex.hanAt(hits, text[i:], r)
+				}
+				run = append(run, r)
+				i += n
 			}
-			toks = hanTokens(toks, runes[i:j])
-			i = j
+			toks = hanTokens(toks, run)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			j := i
-			for j < len(runes) && (unicode.IsLetter(runes[j]) || unicode.IsDigit(runes[j]) || runes[j] == '\'') && !isHan(runes[j]) {
-				j++
+			j, folded := i, false
+			for j < len(text) {
+				if c := text[j]; c < utf8.RuneSelf {
+					if asciiClass[c]&wordPart == 0 {
+						break
+					}
+					folded = folded || 'A' <= c && c <= 'Z'
+					j++
+					continue
+				}
+				r, n := utf8.DecodeRuneInString(text[j:])
+				f := foldRune(r)
+				if !(unicode.IsLetter(f) || unicode.IsDigit(f) || f == '\'') || isHan(f) {
+					break
+				}
+				if lex {
+					hits = a.lex.hanAt(hits, text[j:], f)
+				}
+				folded = folded || f != r
+				j += n
 			}
-			w := strings.Trim(string(runes[i:j]), "'")
+			w := text[i:j]
+			if folded {
+				w = normalize(w)
+			}
+			w = strings.Trim(w, "'")
 			w = strings.TrimSuffix(w, "'s")
-			if w != "" && !stopWords[w] {
+			if stop := len(w) <= maxStopWord && stopWords[w]; w != "" && !stop {
 				s := stem(w)
 				toks = append(toks, token{text: s, kind: kindWord})
-				words = append(words, s)
-			} else if w != "" {
+				if lex {
+					words = append(words, s)
+				}
+			} else if w != "" && lex {
 				words = append(words, w)
 			}
 			i = j
 		default:
-			i++
+			if lex {
+				hits = a.lex.hanAt(hits, text[i:], r)
+			}
+			i += n
 		}
 	}
-	if a != nil && a.lex != nil {
-		for _, c := range a.lex.concepts(norm, words) {
+	if lex {
+		for _, c := range a.lex.concepts(hits, words) {
 			toks = append(toks, token{text: c, kind: kindConcept})
 		}
 	}
+	sc.hits, sc.words = hits, words
 	return toks
 }
+
+// lexScratch holds appendTokens' lists for lexicon matching.
+type lexScratch struct{ hits, words []string }
+
+// asciiClass says what an ASCII character is to appendTokens, as its
+// Unicode tests would.
+var asciiClass = func() (c [utf8.RuneSelf]uint8) {
+	for b := range c {
+		r := foldRune(rune(b))
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			c[b] |= wordStart
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' {
+			c[b] |= wordPart
+		}
+	}
+	return c
+}()
+
+const (
+	wordStart = 1 << iota // a letter or digit
+	wordPart              // a letter, digit or apostrophe
+)
 
 // hanTokens appends the unigrams and bigrams of a run of Chinese characters,
 // cut at function words.
@@ -153,6 +249,9 @@ func hanTokens(toks []token, run []rune) []token {
 // hanStopAt returns the length of the longest function word at the start of
 // run, 0 if none.
 func hanStopAt(run []rune) int {
+	if r := run[0]; r < 1<<16 && hanStopFirst[r>>6]&(1<<(r&63)) == 0 {
+		return 0
+	}
 	for _, w := range hanStopByFirst[run[0]] {
 		if len(w) <= len(run) && slices.Equal(w, run[:len(w)]) {
 			return len(w)
@@ -174,6 +273,17 @@ var hanStopByFirst = func() map[rune][][]rune {
 	return m
 }()
 
+// hanStopFirst marks the first characters of hanStop in the Basic
+// Multilingual Plane, sparing most characters the map lookup.
+var hanStopFirst = func() (bits [1 << 16 / 64]uint64) {
+	for r := range hanStopByFirst {
+		if r < 1<<16 {
+			bits[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return bits
+}()
+
 // hanStop lists Chinese function words: question words, pronouns, particles
 // and connectives that carry no legal content. Characters that also start
 // content words are left out (就 of 就业, 还 of 还钱, 在 of 在职, 对 of 对方,
@@ -193,15 +303,60 @@ var hanStop = setOf(
 // normalize folds full-width ASCII to half-width and lowercases, so ＡＢＣ１ and
 // abc1 are one term.
 func normalize(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-		case r == 0x3000:
-			r = ' '
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				return normalizeFrom(s, i)
+			}
+			i++
+			continue
 		}
-		return unicode.ToLower(r)
-	}, s)
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if foldRune(r) != r || r == utf8.RuneError && n == 1 {
+			return normalizeFrom(s, i)
+		}
+		i += n
+	}
+	return s
+}
+
+// normalizeFrom is normalize(s) for s normal up to i: strings.Map(foldRune,
+// s), with ASCII copied byte by byte.
+func normalizeFrom(s string, i int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(foldRune(r))
+		i += n
+	}
+	return b.String()
+}
+
+func foldRune(r rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return r // the main CJK block has no case
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFEE0
+	case r == 0x3000:
+		r = ' '
+	}
+	return unicode.ToLower(r)
 }
 
 // stem strips common English suffixes: enough to meet "fired" with "fire"
@@ -210,9 +365,12 @@ func stem(w string) string {
 	if len(w) <= 3 || !isASCII(w) {
 		return w
 	}
-	for _, s := range []struct{ suffix, repl string }{
-		{"ies", "y"}, {"ied", "y"}, {"ing", ""}, {"ed", ""}, {"es", "e"}, {"s", ""},
-	} {
+	switch w[len(w)-1] {
+	case 's', 'd', 'g':
+	default:
+		return strings.TrimSuffix(w, "e") // no suffix below ends otherwise
+	}
+	for _, s := range &suffixes {
 		if strings.HasSuffix(w, s.suffix) && len(w)-len(s.suffix) >= 3 {
 			base := w[:len(w)-len(s.suffix)] + s.repl
 			if s.suffix == "s" && strings.HasSuffix(w, "ss") {
@@ -228,6 +386,10 @@ func stem(w string) string {
 		}
 	}
 	return strings.TrimSuffix(w, "e")
+}
+
+var suffixes = [...]struct{ suffix, repl string }{
+	{"ies", "y"}, {"ied", "y"}, {"ing", ""}, {"ed", ""}, {"es", "e"}, {"s", ""},
 }
 
 func isASCII(s string) bool {
@@ -249,6 +411,14 @@ var stopWords = setOf(
 	"s", "t", "don", "doesn", "didn", "won", "isn", "aren", "wasn", "please", "hi", "hello", "thanks", "thank", "get", "got",
 )
 
+// maxStopWord is the longest stop word's length: longer words skip the lookup.
+var maxStopWord = func() (n int) {
+	for w := range stopWords {
+		n = max(n, len(w))
+	}
+	return n
+}()
+
 func setOf(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
 	for _, w := range ws {
@@ -266,6 +436,12 @@ type Lexicon struct {
 	// first word, so matching costs a lookup per position, not per variant.
 	hanByFirst  map[rune][]lexVariant
 	wordByFirst map[string][]lexVariant
+	// wordFirst[c] has bit min(n, 63) set if a key of wordByFirst starts
+	// with byte c and is n bytes long, sparing most words the map lookup.
+	wordFirst [256]uint64
+	// hanFirst marks hanByFirst's keys in the Basic Multilingual Plane,
+	// sparing most positions the map lookup.
+	hanFirst *[1 << 16 / 64]uint64
 }
 
 type lexGroup struct {
@@ -303,7 +479,7 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 
 // NewLexicon builds a lexicon from groups of (id, variants).
 func NewLexicon(groups []lexGroup) *Lexicon {
-	l := &Lexicon{groups: groups, hanByFirst: map[rune][]lexVariant{}, wordByFirst: map[string][]lexVariant{}}
+	l := &Lexicon{groups: groups, hanByFirst: map[rune][]lexVariant{}, wordByFirst: map[string][]lexVariant{}, hanFirst: new([1 << 16 / 64]uint64)}
 	for _, g := range groups {
 		concept := "~" + g.ID
 		for _, v := range g.Variants {
@@ -314,6 +490,9 @@ func NewLexicon(groups []lexGroup) *Lexicon {
 			first := []rune(n)[0]
 			if unicode.Is(unicode.Han, first) {
 				l.hanByFirst[first] = append(l.hanByFirst[first], lexVariant{concept: concept, han: n})
+				if first < 1<<16 {
+					l.hanFirst[first>>6] |= 1 << (first & 63)
+				}
 				continue
 			}
 			var ws []string
@@ -326,6 +505,7 @@ func NewLexicon(groups []lexGroup) *Lexicon {
 			}
 			if len(ws) > 0 {
 				l.wordByFirst[ws[0]] = append(l.wordByFirst[ws[0]], lexVariant{concept: concept, words: ws})
+				l.wordFirst[ws[0][0]] |= 1 << min(len(ws[0]), 63)
 			}
 		}
 	}
@@ -335,8 +515,37 @@ func NewLexicon(groups []lexGroup) *Lexicon {
 // Len is the number of concept groups.
 func (l *Lexicon) Len() int { return len(l.groups) }
 
-// concepts returns the concept terms whose variants occur in the text, each once.
-func (l *Lexicon) concepts(norm string, words []string) []string {
+// hanAt appends to hits the concepts of the Han variants that s starts
+// with once normalised, r being its first rune normalised.
+func (l *Lexicon) hanAt(hits []string, s string, r rune) []string {
+	if r < 1<<16 && l.hanFirst[r>>6]&(1<<(r&63)) == 0 {
+		return hits
+	}
+	for _, v := range l.hanByFirst[r] {
+		if hasNormalPrefix(s, v.han) {
+			hits = append(hits, v.concept)
+		}
+	}
+	return hits
+}
+
+// hasNormalPrefix reports whether normalize(s) starts with prefix, which
+// is normalised.
+func hasNormalPrefix(s, prefix string) bool {
+	for _, want := range prefix {
+		r, n := utf8.DecodeRuneInString(s)
+		if n == 0 || foldRune(r) != want {
+			return false
+		}
+		s = s[n:]
+	}
+	return true
+}
+
+// concepts returns the concept terms whose variants occur in a text, each
+// once: those of its Chinese variants found (hits, in text order), then
+// those of its Latin variants.
+func (l *Lexicon) concepts(hits, words []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(c string) {
@@ -345,16 +554,13 @@ func (l *Lexicon) concepts(norm string, words []string) []string {
 			out = append(out, c)
 		}
 	}
-	if len(l.hanByFirst) > 0 {
-		for i, r := range norm {
-			for _, v := range l.hanByFirst[r] {
-				if strings.HasPrefix(norm[i:], v.han) {
-					add(v.concept)
-				}
-			}
-		}
+	for _, c := range hits {
+		add(c)
 	}
 	for i, w := range words {
+		if l.wordFirst[w[0]]&(1<<min(len(w), 63)) == 0 {
+			continue
+		}
 		for _, v := range l.wordByFirst[w] {
 			if i+len(v.words) <= len(words) && equalWords(words[i:i+len(v.words)], v.words) {
 				add(v.concept)

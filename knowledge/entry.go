@@ -32,6 +32,13 @@
 // wrong ones than the hand-set rules it replaced (confidence ≥ x, lead ≥ y,
 // evidence ahead of the runner-up).
 //
+// The index is built at start-up, on all cores: entries are analysed in
+// parallel, a batch at a time, and only numbering the terms new to the index
+// is sequential (in entry order, so the index does not depend on the number
+// of cores); raw postings are kept by range of term numbers, so that weighing
+// and compressing them works in cache. 50,000 entries build in 3–4 s on two
+// cores.
+//
 // The package knows nothing of Telegram, Redis or sessions.
 package knowledge
 

@@ -5,10 +5,13 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Query is what the search is asked: the citizen's message and, for a
@@ -123,10 +126,11 @@ func weightOf(c uint16) float32 { return float32(c) * (weightMax / weightUnits) 
 type Index struct {
 	an      *Analyzer
 	entries []*Entry
-	// Terms are numbered: Chinese unigrams by a table (uniID) or their
-	// packed rune, bigrams by their packed runes, words and concepts by text.
+	// Terms are numbered: Chinese unigrams by a table (uniID), other terms
+	// by their packed key (keyID; see token.key) or, if they have none, by
+	// text.
 	uniID    []int32
-	hanID    map[uint64]int32
+	keyID    keyTable
 	wordID   map[string]int32
 	kind     []termKind
 	postings [][]byte
@@ -147,7 +151,7 @@ type Index struct {
 
 // NewIndex indexes the published entries of kb.
 func NewIndex(kb *KB, an *Analyzer) *Index {
-	ix := &Index{an: an, uniID: make([]int32, uniLast-uniFirst+1), hanID: map[uint64]int32{}, wordID: map[string]int32{}}
+	ix := &Index{an: an, uniID: make([]int32, uniLast-uniFirst+1), wordID: map[string]int32{}}
 	for i := range ix.uniID {
 		ix.uniID[i] = -1
 	}
@@ -160,92 +164,125 @@ func NewIndex(kb *KB, an *Analyzer) *Index {
 		slices.Sort(names)
 		catNames[c.ID] = strings.Join(names, " ; ")
 	}
-	b := &builder{ix: ix}
-	// Entries are analysed in parallel, a batch at a time (analysis is most
-	// of the work), while the previous batch is numbered and posted in order.
-	entries := kb.Published("")
+	// Entries are indexed a batch at a time, in three steps. They are
+	// analysed in parallel, each term looked up among those the index
+	// already has; the batch's terms new to the index are numbered, in
+	// entry order, which is all that is left to do one goroutine at a time;
+	// then the postings are appended in parallel, each worker owning some
+	// term ranges. Numbering in order keeps the index independent of the
+	// number of workers.
+	ix.entries = kb.Published("")
 	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
-	const batchSize = 512
-	analyse := func(part []*Entry) []entryTerms {
-		out := make([]entryTerms, len(part))
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				a := newEntryAnalyzer(an)
-				for i := w; i < len(part); i += workers {
-					out[i] = a.analyze(part[i], catNames[part[i].Category])
-				}
-			}()
-		}
-		wg.Wait()
-		return out
+	b := &builder{ix: ix, workers: workers}
+	analyzers := make([]*entryAnalyzer, workers)
+	for w := range analyzers {
+		analyzers[w] = newEntryAnalyzer(ix)
 	}
-	next := make(chan []entryTerms, 1)
-	go func() {
-		defer close(next)
-		for start := 0; start < len(entries); start += batchSize {
-			next <- analyse(entries[start:min(len(entries), start+batchSize)])
+	const batchSize = 512
+	batch := make([]entryTerms, batchSize)
+	ix.questions = make([][][]int32, len(ix.entries))
+	for start := 0; start < len(ix.entries); start += batchSize {
+		batch := batch[:min(len(ix.entries)-start, batchSize)]
+		parallel(workers, func(w int) {
+			for i := w; i < len(batch); i += workers {
+				e := ix.entries[start+i]
+				analyzers[w].analyze(&batch[i], e, catNames[e.Category])
+			}
+		})
+		for i := range batch {
+			b.number(&batch[i])
 		}
-	}()
-	i := 0
-	for batch := range next {
-		for j := range batch {
-			b.add(entries[i], &batch[j])
-			i++
-		}
+		parallel(workers, func(w int) { b.post(w, start, batch) })
 	}
 	b.finish()
 	return ix
 }
 
-// entryTerms is one entry analysed: its distinct terms with their
-// frequency per field, its field lengths and, per question, which terms.
+// parallel runs f(0) … f(workers−1) concurrently and waits for them.
+func parallel(workers int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { f(w) })
+	}
+	wg.Wait()
+}
+
+// entryTerms is one entry analysed: its distinct terms' numbers with their
+// frequency per field, its field lengths, its questions' terms, and the
+// terms the index did not have yet. Its slices are reused for the entry of
+// the next batch.
+//
+// A term's frequencies are a pattern: its frequency in each field, a byte
+// each from the low one. An entry has hundreds of terms but a few dozen
+// patterns, and a posting's weight depends only on its pattern and its
+// entry, so finish weighs each pattern of an entry once.
 type entryTerms struct {
-	terms     []token
-	tf        [][numFields]uint8
-	lens      [numFields]float32
-	questions [][]int32 // indexes into terms
+	ids    []int32
+	pat    []uint32 // per term, its pattern's index in pats
+	pats   []uint32 // the entry's distinct patterns
+	lens   [numFields]float32
+	qterms []int32 // the questions' terms (indexes into ids), one after the other
+	qends  []int   // where each question's terms end in qterms
+	fresh  []freshTerm
 }
 
-// entryAnalyzer analyses entries; each goroutine has its own.
+// freshTerm is a term new to the index when its entry was analysed; its
+// number is -1 until the entry is numbered.
+type freshTerm struct {
+	i int // index into ids
+	t token
+}
+
+// entryAnalyzer analyses entries; each goroutine has its own, and reuses
+// its tables and buffers from entry to entry.
 type entryAnalyzer struct {
-	an    *Analyzer
-	han   map[uint64]int32
+	ix    *Index
+	keys  keyTable
 	words map[string]int32
+	pats  keyTable
+	toks  []token
+	lex   lexScratch
+	terms []token // the entry's distinct terms
+	tf    [][numFields]uint8
+	ids   []int32 // count's: a field's tokens, as indexes into terms
+	// touched keeps what Index.touch loaded.
+	touched uint64
 }
 
-func newEntryAnalyzer(an *Analyzer) *entryAnalyzer {
-	return &entryAnalyzer{an: an, han: map[uint64]int32{}, words: map[string]int32{}}
+func newEntryAnalyzer(ix *Index) *entryAnalyzer {
+	return &entryAnalyzer{ix: ix, words: map[string]int32{}}
 }
 
-func (a *entryAnalyzer) analyze(e *Entry, categoryNames string) entryTerms {
-	clear(a.han)
+// analyze analyses e into et.
+func (a *entryAnalyzer) analyze(et *entryTerms, e *Entry, categoryNames string) {
+	a.keys.reset()
 	clear(a.words)
-	var et entryTerms
-	var ids []int32
-	count := func(field int, toks []token) {
+	a.terms, a.tf = a.terms[:0], a.tf[:0]
+	*et = entryTerms{qterms: et.qterms[:0], qends: et.qends[:0], fresh: et.fresh[:0], ids: et.ids, pat: et.pat, pats: et.pats[:0]}
+	ids := a.ids
+	count := func(field int, text string) {
+		a.toks = a.ix.an.appendTokens(a.toks[:0], text, &a.lex)
 		ids = ids[:0]
-		for _, t := range toks {
+		for _, t := range a.toks {
 			var i int32
 			var ok bool
-			if t.han != 0 {
-				i, ok = a.han[t.han]
+			k := t.key()
+			if k != 0 {
+				i, ok = a.keys.get(k)
 			} else {
 				i, ok = a.words[t.text]
 			}
 			if !ok {
-				i = int32(len(et.terms))
-				if t.han != 0 {
-					a.han[t.han] = i
+				i = int32(len(a.terms))
+				if k != 0 {
+					a.keys.put(k, i)
 				} else {
 					a.words[t.text] = i
 				}
-				et.terms = append(et.terms, t)
-				et.tf = append(et.tf, [numFields]uint8{})
+				a.terms = append(a.terms, t)
+				a.tf = append(a.tf, [numFields]uint8{})
 			}
-			if c := &et.tf[i][field]; *c < math.MaxUint8 {
+			if c := &a.tf[i][field]; *c < math.MaxUint8 {
 				*c++
 			}
 			ids = append(ids, i)
@@ -255,30 +292,81 @@ func (a *entryAnalyzer) analyze(e *Entry, categoryNames string) entryTerms {
 	for _, lang := range e.Languages() {
 		t := e.Text[lang]
 		for _, q := range t.Questions {
-			count(fieldQuestions, a.an.tokens(q))
-			et.questions = append(et.questions, slices.Clone(ids))
+			count(fieldQuestions, q)
+			et.qterms = append(et.qterms, ids...)
+			et.qends = append(et.qends, len(et.qterms))
 		}
-		count(fieldAnswer, a.an.tokens(t.Answer))
-		count(fieldLead, a.an.tokens(answerLead(t.Answer)))
+		count(fieldAnswer, t.Answer)
+		count(fieldLead, answerLead(t.Answer))
 	}
 	tags := strings.Join(e.Tags, " ; ")
 	if categoryNames != "" {
 		tags += " ; " + categoryNames
 	}
-	count(fieldTags, a.an.tokens(tags))
-	return et
+	count(fieldTags, tags)
+	a.ids = ids
+	a.pats.reset()
+	et.pat = slices.Grow(et.pat[:0], len(a.tf))[:len(a.tf)]
+	for i, tf := range a.tf {
+		k := uint64(binary.LittleEndian.Uint32(tf[:])) // never 0: the term occurs
+		p, ok := a.pats.get(k)
+		if !ok {
+			p = int32(len(et.pats))
+			a.pats.put(k, p)
+			et.pats = append(et.pats, uint32(k))
+		}
+		et.pat[i] = uint32(p)
+	}
+	et.ids = slices.Grow(et.ids[:0], len(a.terms))[:len(a.terms)]
+	a.touched = a.ix.touch(a.terms)
+	for i, t := range a.terms {
+		if et.ids[i] = a.ix.lookup(t); et.ids[i] < 0 {
+			et.fresh = append(et.fresh, freshTerm{i, t})
+		}
+	}
 }
 
 // builder holds what indexing needs until the statistics are known: the
-// raw postings (gap uvarint, then the term's frequency in each field, one
-// byte each) and the entries' field lengths.
+// entries' field lengths and frequency patterns, and their postings, raw,
+// by term range.
 type builder struct {
-	ix     *Index
-	raw    [][]byte
-	last   []int32 // per term, the last entry appended to raw
-	df     []int32 // per term, the entries appended to raw
-	lens   [][numFields]float32
-	avgLen [numFields]float64
+	ix      *Index
+	workers int
+	lens    [][numFields]float32
+	pats    []uint32 // the entries' patterns, one entry after the other
+	patsAt  []int    // where each entry's patterns start in pats
+	ranges  []termRange
+	owner   []uint8 // per range, the worker that appends to it
+}
+
+// A term range holds the raw postings of 1<<rangeBits consecutive terms,
+// in entry order: finish builds a range's postings with its terms' state
+// in cache, where building them entry by entry would miss the cache on
+// most rare terms. A raw posting is one uint64: from the low bits, the
+// index of its pattern among its entry's plus one, the term's place in the
+// range, and the gap from the range's previous raw posting's entry. A gap
+// too wide for its bits is a raw posting of its own, with no pattern.
+const (
+	rangeBits = 10
+	gapShift  = 32 + rangeBits
+)
+
+type termRange struct {
+	// The raw postings are appended to cur, then to a new chunk, which
+	// copies nothing; chunks holds the full ones.
+	chunks [][]uint64
+	cur    []uint64
+	last   int32 // the entry of the last raw posting
+}
+
+func (r *termRange) add(raw uint64) {
+	if len(r.cur) == cap(r.cur) {
+		if r.cur != nil {
+			r.chunks = append(r.chunks, r.cur)
+		}
+		r.cur = make([]uint64, 0, min(max(256, 2*cap(r.cur)), 1<<15))
+	}
+	r.cur = append(r.cur, raw)
 }
 
 // lookup returns a token's term id, -1 if the index has never seen it.
@@ -288,8 +376,8 @@ func (ix *Index) lookup(t token) int32 {
 	}
 	var id int32
 	var ok bool
-	if t.han != 0 {
-		id, ok = ix.hanID[t.han]
+	if k := t.key(); k != 0 {
+		id, ok = ix.keyID.get(k)
 	} else {
 		id, ok = ix.wordID[t.text]
 	}
@@ -297,6 +385,17 @@ func (ix *Index) lookup(t token) int32 {
 		return -1
 	}
 	return id
+}
+
+// touch prepares the lookup of the tokens (see keyTable.touch).
+func (ix *Index) touch(toks []token) uint64 {
+	var sink uint64
+	for _, t := range toks {
+		if k := t.key(); k != 0 && uniRune(t) < 0 {
+			sink |= ix.keyID.touch(k)
+		}
+	}
+	return sink
 }
 
 // Unigrams of the main CJK blocks are numbered through a table, the most
@@ -324,105 +423,211 @@ func (b *builder) term(t token) int32 {
 	if id := ix.lookup(t); id >= 0 {
 		return id
 	}
-	id := int32(len(b.raw))
+	id := int32(len(ix.kind))
 	if r := uniRune(t); r >= 0 {
 		ix.uniID[r] = id
-	} else if t.han != 0 {
-		ix.hanID[t.han] = id
+	} else if k := t.key(); k != 0 {
+		ix.keyID.put(k, id)
 	} else {
-		ix.wordID[t.text] = id
+		// Tokens' text may be a substring of a whole answer.
+		ix.wordID[strings.Clone(t.text)] = id
 	}
-	b.raw = append(b.raw, nil)
-	b.last = append(b.last, -1)
-	b.df = append(b.df, 0)
 	ix.kind = append(ix.kind, t.kind)
+	if int(id>>rangeBits) == len(b.ranges) {
+		b.owner = append(b.owner, uint8(len(b.ranges)%b.workers))
+		b.ranges = append(b.ranges, termRange{})
+	}
 	return id
 }
 
-func (b *builder) add(e *Entry, et *entryTerms) {
-	ix := b.ix
-	doc := int32(len(ix.entries))
-	ix.entries = append(ix.entries, e)
-	ids := make([]int32, len(et.terms))
-	for i, t := range et.terms {
-		id := b.term(t)
-		ids[i] = id
-		p := binary.AppendUvarint(b.raw[id], uint64(doc-b.last[id]))
-		b.raw[id] = append(p, et.tf[i][:]...)
-		b.last[id] = doc
-		b.df[id]++
-	}
-	questions := make([][]int32, len(et.questions))
-	for i, q := range et.questions {
-		for j, k := range q {
-			q[j] = ids[k]
-		}
-		questions[i] = uniq(q)
+// number numbers an entry's terms that were new to the index (an earlier
+// entry of its batch may have brought them since).
+func (b *builder) number(et *entryTerms) {
+	for _, f := range et.fresh {
+		et.ids[f.i] = b.term(f.t)
 	}
 	b.lens = append(b.lens, et.lens)
-	ix.questions = append(ix.questions, questions)
+	b.patsAt = append(b.patsAt, len(b.pats))
+	b.pats = append(b.pats, et.pats...)
+}
+
+// post appends worker w's share of a batch of numbered entries, the first
+// of them entry first: the raw postings of the ranges it owns, and the
+// questions of every workers-th entry.
+func (b *builder) post(w, first int, batch []entryTerms) {
+	for j := range batch {
+		et := &batch[j]
+		doc := int32(first + j)
+		for i, id := range et.ids {
+			if b.owner[id>>rangeBits] != uint8(w) {
+				continue
+			}
+			r := &b.ranges[id>>rangeBits]
+			gap := uint64(doc - r.last)
+			if gap >= 1<<(64-gapShift) {
+				r.add(gap << 32)
+				gap = 0
+			}
+			r.add(gap<<gapShift | uint64(id&(1<<rangeBits-1))<<32 | uint64(et.pat[i]+1))
+			r.last = doc
+		}
+		if j%b.workers == w {
+			// One allocation holds all the entry's questions.
+			all := make([]int32, len(et.qterms))
+			questions := make([][]int32, len(et.qends))
+			start := 0
+			for i, end := range et.qends {
+				q := all[start:end]
+				for k, t := range et.qterms[start:end] {
+					q[k] = et.ids[t]
+				}
+				q = uniq(q)
+				questions[i] = q[:len(q):len(q)]
+				start = end
+			}
+			b.ix.questions[doc] = questions
+		}
+	}
+}
+
+// postingState is a term's, while finish builds its postings.
+type postingState struct {
+	last int32 // the last entry posted
+	df   int32
+	at   int // pass 1: the postings' size; pass 2: where the next goes
+	max  uint16
 }
 
 func (b *builder) finish() {
 	ix := b.ix
-	n := float64(len(ix.entries))
+	n := float64(len(b.lens))
+	var avgLen [numFields]float64
 	for _, l := range b.lens {
 		for f := range numFields {
-			b.avgLen[f] += float64(l[f])
+			avgLen[f] += float64(l[f])
 		}
 	}
 	for f := range numFields {
 		if n > 0 {
-			b.avgLen[f] /= n
+			avgLen[f] /= n
 		}
-		if b.avgLen[f] == 0 {
-			b.avgLen[f] = 1
+		if avgLen[f] == 0 {
+			avgLen[f] = 1
 		}
 	}
-	terms := len(b.raw)
-	ix.postings = make([][]byte, terms)
+	// code[b.patsAt[d]+p] is the weight code (key bit included) of entry
+	// d's pattern p.
+	code := make([]uint16, len(b.pats))
+	parallel(b.workers, func(w int) {
+		for d := w; d < len(b.lens); d += b.workers {
+			var norm [numFields]float64
+			for f, l := range b.lens[d] {
+				norm[f] = 1 - fieldB[f] + fieldB[f]*float64(l)/avgLen[f]
+			}
+			end := len(b.pats)
+			if d+1 < len(b.patsAt) {
+				end = b.patsAt[d+1]
+			}
+			for i := b.patsAt[d]; i < end; i++ {
+				tf := b.pats[i]
+				var t float64
+				for f := range numFields {
+					if c := uint8(tf >> (8 * f)); c != 0 {
+						t += fieldWeight[f] * float64(c) / norm[f]
+					}
+				}
+				wb := weightCode(t * (bm25K1 + 1) / (bm25K1 + t))
+				if uint16(tf) != 0 { // in the questions or the tags
+					wb |= keyBit
+				}
+				code[i] = wb
+			}
+		}
+	})
+	terms := len(ix.kind)
+	ix.df = make([]int32, terms)
 	ix.maxWeight = make([]float32, terms)
-	// All postings share one allocation (the GC then sees one object, not
-	// one per term); each term's raw postings become final ones in turn and
-	// are freed.
-	size := 0
-	for id, raw := range b.raw {
-		size += len(raw) - (numFields-2)*int(b.df[id])
+	ix.postings = make([][]byte, terms)
+	// Two passes over the ranges, shared by the workers: the first counts
+	// each term's postings and their size, so that all postings can share
+	// one allocation (the GC then sees one object, not one per term); the
+	// second writes them.
+	end := make([]int, terms+1) // end[id+1]: where term id's postings end
+	for k := range b.ranges {
+		r := &b.ranges[k]
+		r.chunks, r.cur = append(r.chunks, r.cur), nil
 	}
-	arena := make([]byte, 0, size)
-	for id, raw := range b.raw {
-		start := len(arena)
-		out := arena
-		doc := int32(-1)
-		for i := 0; i < len(raw); {
-			gap, k := binary.Uvarint(raw[i:])
-			i += k
-			doc += int32(gap)
-			var tf [numFields]uint8
-			copy(tf[:], raw[i:i+numFields])
-			i += numFields
-			l := b.lens[doc]
-			var t float64
-			for f := range numFields {
-				if tf[f] == 0 {
+	eachRange := func(f func(r *termRange, base int, st []postingState)) {
+		var next atomic.Int32
+		parallel(b.workers, func(int) {
+			st := make([]postingState, 1<<rangeBits)
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(b.ranges) {
+					return
+				}
+				base := k << rangeBits
+				st := st[:min(terms-base, len(st))]
+				for i := range st {
+					st[i] = postingState{last: -1}
+				}
+				f(&b.ranges[k], base, st)
+			}
+		})
+	}
+	eachRange(func(r *termRange, base int, st []postingState) {
+		doc := int32(0)
+		for _, c := range r.chunks {
+			for _, raw := range c {
+				if uint32(raw) == 0 {
+					doc += int32(raw >> 32)
 					continue
 				}
-				norm := 1 - fieldB[f] + fieldB[f]*float64(l[f])/b.avgLen[f]
-				t += fieldWeight[f] * float64(tf[f]) / norm
+				doc += int32(raw >> gapShift)
+				s := &st[raw>>32&(1<<rangeBits-1)]
+				s.at += uvarintLen(uint64(doc-s.last)) + 2
+				s.last = doc
+				s.df++
 			}
-			wb := weightCode(t * (bm25K1 + 1) / (bm25K1 + t))
-			ix.maxWeight[id] = max(ix.maxWeight[id], weightOf(wb))
-			if tf[fieldQuestions] > 0 || tf[fieldTags] > 0 {
-				wb |= keyBit
-			}
-			out = binary.AppendUvarint(out, gap)
-			out = append(out, byte(wb>>8), byte(wb))
 		}
-		arena = out
-		ix.postings[id] = arena[start:len(arena):len(arena)]
-		b.raw[id] = nil
+		for i, s := range st {
+			ix.df[base+i] = s.df
+			end[base+i+1] = s.at
+		}
+	})
+	for id := range terms {
+		end[id+1] += end[id]
 	}
-	ix.df = b.df
+	arena := make([]byte, end[terms])
+	eachRange(func(r *termRange, base int, st []postingState) {
+		for i := range st {
+			st[i].at = end[base+i]
+		}
+		doc := int32(0)
+		for _, c := range r.chunks {
+			for _, raw := range c {
+				p := uint32(raw)
+				if p == 0 {
+					doc += int32(raw >> 32)
+					continue
+				}
+				doc += int32(raw >> gapShift)
+				wb := code[b.patsAt[doc]+int(p)-1]
+				s := &st[raw>>32&(1<<rangeBits-1)]
+				s.max = max(s.max, wb&^keyBit)
+				k := binary.PutUvarint(arena[s.at:], uint64(doc-s.last))
+				arena[s.at+k], arena[s.at+k+1] = byte(wb>>8), byte(wb)
+				s.at += k + 2
+				s.last = doc
+			}
+		}
+		r.chunks = nil
+		for i, s := range st {
+			id := base + i
+			ix.postings[id] = arena[end[id]:end[id+1]:end[id+1]]
+			ix.maxWeight[id] = weightOf(s.max)
+		}
+	})
 	ix.idf = make([]float64, terms)
 	ix.qweight = make([]float64, terms)
 	for id, d := range ix.df {
@@ -430,8 +635,11 @@ func (b *builder) finish() {
 		ix.qweight[id] = kindWeight[ix.kind[id]] * ix.idf[id]
 	}
 	ix.unknownIDF = idf(n, 0)
-	b.raw, b.last, b.lens, b.df = nil, nil, nil, nil
+	b.ranges, b.lens, b.pats, b.patsAt = nil, nil, nil, nil
 }
+
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // answerLead is the opening of an answer: its first line, at most
 // leadRunes characters.
@@ -440,8 +648,13 @@ func answerLead(a string) string {
 	if i := strings.IndexByte(a, '\n'); i > 0 {
 		a = a[:i]
 	}
-	if r := []rune(a); len(r) > leadRunes {
-		a = string(r[:leadRunes])
+	// Cut after leadRunes runes, counted without converting the answer.
+	for i, n := 0, 0; i < len(a); n++ {
+		if n == leadRunes {
+			return a[:i]
+		}
+		_, k := utf8.DecodeRuneInString(a[i:])
+		i += k
 	}
 	return a
 }
