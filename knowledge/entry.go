@@ -20,8 +20,9 @@
 // that never use an entry's words. Tried and dropped on the same sets:
 // cited articles' text as an extra answer field (recall@1 −0.7 points on
 // LeCoQA, −1.2 built-in), character trigrams (−1 to −2 points), a linear
-// listwise reranker over per-field coverage, answer BM25, category votes
-// and rank (+0.2 points cross-validated), and re-tuning tag and lead
+// listwise reranker over per-field coverage, answer BM25, category votes,
+// rank, the best answer sentence's coverage and random-indexing vectors
+// trained on the cards (±0.2 points cross-validated), and re-tuning tag and lead
 // weights, length normalisation and the question-match rerank (each within
 // ±0.5 points). Raising the answer's weight from 0.25 to 0.5 once entries
 // had twenty phrasings gained 1.4 points of recall@3 on LeCoQA.
