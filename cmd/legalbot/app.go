@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -98,6 +99,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 	}
 	a.kb = kb
 	a.index = knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex))
+	// Building a large index takes about as much scratch memory again as the
+	// index itself; hand it back to the system now rather than whenever the
+	// runtime gets round to it (50,000 entries: 537 MB peak, 326 MB after).
+	debug.FreeOSMemory()
 
 	retention := time.Duration(cfg.Session.Retention)
 	texts, err := bot.DefaultCatalog(map[string]string{
