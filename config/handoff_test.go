@@ -10,30 +10,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// exampleHandoff is the handoff section of the issue, as an office writes it.
-const exampleHandoff = `handoff:
-  timezone: Asia/Shanghai
-  claim_within: 5m            # unclaimed longer than this: re-notify and escalate
-  supervisors: [900001]       # Telegram chat ids that receive escalations
-  lawyers:
-    - telegram_id: 1001
-      name: 王律师
-      languages: [zh, en]
-      specialties: [labor, family]
-      shifts:
-        - days: [mon, tue, wed, thu, fri]
-          from: "09:00"
-          to: "17:30"
-  holidays: ["2026-10-01", "2026-10-02"]   # no shifts on these dates
-  overrides:                               # one-off changes for one lawyer on one date
-    - date: "2026-12-05"
-      telegram_id: 1001
-      from: "10:00"
-      to: "14:00"
-    - date: "2026-12-07"
-      telegram_id: 1001
-      off: true
-`
+// exampleHandoff is the handoff section of the issue, as an office writes it
+// (shared with the handoff package's tests).
+var exampleHandoff = func() string {
+	data, err := os.ReadFile(filepath.Join("testdata", "handoff.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 const exampleEmergency = `  emergency:
     - {number: "110", zh: 报警, en: Police}

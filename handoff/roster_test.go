@@ -11,31 +11,16 @@ import (
 	"github.com/legalbot/legalbot/config"
 )
 
-// exampleYAML is the handoff section of the issue. In 2026, Oct 1 and 2 are
-// Thursday and Friday, Dec 5 is a Saturday and Dec 7 a Monday.
-const exampleYAML = `handoff:
-  timezone: Asia/Shanghai
-  claim_within: 5m
-  supervisors: [900001]
-  lawyers:
-    - telegram_id: 1001
-      name: 王律师
-      languages: [zh, en]
-      specialties: [labor, family]
-      shifts:
-        - days: [mon, tue, wed, thu, fri]
-          from: "09:00"
-          to: "17:30"
-  holidays: ["2026-10-01", "2026-10-02"]
-  overrides:
-    - date: "2026-12-05"
-      telegram_id: 1001
-      from: "10:00"
-      to: "14:00"
-    - date: "2026-12-07"
-      telegram_id: 1001
-      off: true
-`
+// exampleYAML is the handoff section of the issue, kept with the config
+// package's tests. In 2026, Oct 1 and 2 are Thursday and Friday, Dec 5 is a
+// Saturday and Dec 7 a Monday.
+var exampleYAML = func() string {
+	data, err := os.ReadFile(filepath.Join("..", "config", "testdata", "handoff.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 // loadHandoff reads yaml through config.Load, as the binary does.
 func loadHandoff(t *testing.T, yaml string) config.Handoff {
