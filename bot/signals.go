@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/legalbot/legalbot/knowledge"
 )
 
 // This file is the signal detector: from one citizen message it tells
@@ -566,25 +568,17 @@ func isSigSeparator(r rune) bool {
 	return false
 }
 
-// sigFold maps full-width forms to half-width, letters to lower case and
-// typographic apostrophes and dashes to ASCII.
+// sigFold is the knowledge index's folding (full-width to half-width, lower
+// case) plus typographic apostrophes and dashes to ASCII, which phrases such
+// as "don't" and "lay-off" need.
 func sigFold(r rune) rune {
 	switch {
-	case r < utf8.RuneSelf:
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		return r
-	case r == '\u3000':
-		return ' '
-	case r >= '\uFF01' && r <= '\uFF5E':
-		return sigFold(r - 0xFEE0)
 	case r == '\u2018' || r == '\u2019' || r == '\u02BC' || r == '\u2032':
 		return '\''
 	case r >= '\u2010' && r <= '\u2015' || r == '\u2212':
 		return '-'
 	}
-	return unicode.ToLower(r)
+	return knowledge.FoldRune(r)
 }
 
 func sigClass(r rune) uint8 {

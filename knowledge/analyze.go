@@ -128,13 +128,13 @@ func (a *Analyzer) appendTokens(toks []token, text string, sc *lexScratch) []tok
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(text[i:])
-		r = foldRune(r)
+		r = FoldRune(r)
 		switch {
 		case isHan(r):
 			run := runBuf[:0]
 			for i < len(text) {
 				r, n := utf8.DecodeRuneInString(text[i:])
-				if r = foldRune(r); !isHan(r) {
+				if r = FoldRune(r); !isHan(r) {
 					break
 				}
 				if lex {
@@ -156,7 +156,7 @@ func (a *Analyzer) appendTokens(toks []token, text string, sc *lexScratch) []tok
 					continue
 				}
 				r, n := utf8.DecodeRuneInString(text[j:])
-				f := foldRune(r)
+				f := FoldRune(r)
 				if !(unicode.IsLetter(f) || unicode.IsDigit(f) || f == '\'') || isHan(f) {
 					break
 				}
@@ -205,7 +205,7 @@ type lexScratch struct{ hits, words []string }
 // Unicode tests would.
 var asciiClass = func() (c [utf8.RuneSelf]uint8) {
 	for b := range c {
-		r := foldRune(rune(b))
+		r := FoldRune(rune(b))
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			c[b] |= wordStart
 		}
@@ -312,7 +312,7 @@ func normalize(s string) string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if foldRune(r) != r || r == utf8.RuneError && n == 1 {
+		if FoldRune(r) != r || r == utf8.RuneError && n == 1 {
 			return normalizeFrom(s, i)
 		}
 		i += n
@@ -320,7 +320,7 @@ func normalize(s string) string {
 	return s
 }
 
-// normalizeFrom is normalize(s) for s normal up to i: strings.Map(foldRune,
+// normalizeFrom is normalize(s) for s normal up to i: strings.Map(FoldRune,
 // s), with ASCII copied byte by byte.
 func normalizeFrom(s string, i int) string {
 	var b strings.Builder
@@ -336,13 +336,15 @@ func normalizeFrom(s string, i int) string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		b.WriteRune(foldRune(r))
+		b.WriteRune(FoldRune(r))
 		i += n
 	}
 	return b.String()
 }
 
-func foldRune(r rune) rune {
+// FoldRune is the analyser's folding of one rune: full-width forms to
+// half-width, the ideographic space to a space, letters to lower case.
+func FoldRune(r rune) rune {
 	switch {
 	case r < utf8.RuneSelf:
 		if 'A' <= r && r <= 'Z' {
@@ -534,7 +536,7 @@ func (l *Lexicon) hanAt(hits []string, s string, r rune) []string {
 func hasNormalPrefix(s, prefix string) bool {
 	for _, want := range prefix {
 		r, n := utf8.DecodeRuneInString(s)
-		if n == 0 || foldRune(r) != want {
+		if n == 0 || FoldRune(r) != want {
 			return false
 		}
 		s = s[n:]
