@@ -44,9 +44,9 @@ type Hit struct {
 	// question that the query contains.
 	QuestionMatch float64
 	// Confidence (0–1) is how sure the evidence above makes the search that
-	// this entry answers the query, whatever the other hits; the policy
-	// compares it with its thresholds and separately asks for a lead over
-	// the runner-up.
+	// this entry answers the query, whatever the other hits: the policy
+	// suggests hits whose confidence reaches its threshold, and the
+	// certainty model reads it for the top hit and the runner-up.
 	Confidence float64
 	// QueryTerms is how many distinct terms of the query were searched, and
 	// UnknownShare the share of them that no entry has (the same for every
@@ -934,8 +934,8 @@ func (ix *Index) questionMatch(d int32, inQuery []float32) float64 {
 }
 
 // confidence is how sure the evidence makes the search that an entry
-// answers the query (the policy separately asks that no other entry come
-// close). Three things must hold:
+// answers the query, on its own (Certainty weighs it against the runner-up).
+// Three things must hold:
 //   - the query contains most of one of the entry's questions
 //     (QuestionMatch): a long story may bury the question among other words;
 //   - the query is mostly about what the entry speaks of (Coverage): "my
@@ -944,9 +944,10 @@ func (ix *Index) questionMatch(d int32, inQuery []float32) float64 {
 //   - the hit's score is not weak in absolute terms (a tenth of a question
 //     matched by one shared word is no evidence, however short the question).
 //
-// The product is mapped piecewise-linearly so that the default thresholds
-// fall where the evaluation sets separate: evidence calSuggest reads 0.30
-// (suggest), calAnswer 0.55 (answer).
+// The product is mapped piecewise-linearly so that the suggest threshold
+// falls where the evaluation sets separate: evidence calSuggest reads 0.30.
+// (calAnswer, read 0.55, was the answer threshold before Certainty decided
+// answers; the certainty model is fitted on this mapping, so it stays.)
 func confidence(h Hit) float64 {
 	e := h.QuestionMatch * (0.5 + 0.5*math.Sqrt(h.Coverage)) * min(1, h.Score/weakScore)
 	switch {
