@@ -132,19 +132,24 @@ type Index struct {
 	uniID    []int32
 	keyID    keyTable
 	wordID   map[string]int32
-	kind     []termKind
-	postings [][]byte
-	df       []int32
-	idf      []float64
+	kind []termKind
+	// postings holds every term's postings, one after the other: term t's
+	// are postings[postingsAt[t]:postingsAt[t+1]]. One allocation and an
+	// offset a term, where a slice a term would cost 24 bytes of header
+	// for each of the hundreds of thousands of terms.
+	postings   []byte
+	postingsAt []uint32
+	df         []int32
+	idf        []float64
 	// unknownIDF is the IDF a term no entry has would get.
 	unknownIDF float64
-	// qweight[t] is term t's weight in a question match: kind × IDF.
-	qweight []float64
 	// maxWeight[t] is the largest posting weight of term t: no entry can
 	// score more than idf × maxWeight on it.
 	maxWeight []float32
-	// questions[d] holds, per question of doc d, its sorted distinct term ids.
-	questions [][][]int32
+	// questions[d] holds doc d's questions, each as its number of distinct
+	// terms and then their sorted ids as gaps, uvarints (see questionMatch):
+	// a third of the size of one []int32 a question.
+	questions [][]byte
 
 	pool sync.Pool // *searchState
 }
@@ -180,7 +185,7 @@ func NewIndex(kb *KB, an *Analyzer) *Index {
 	}
 	const batchSize = 512
 	batch := make([]entryTerms, batchSize)
-	ix.questions = make([][][]int32, len(ix.entries))
+	ix.questions = make([][]byte, len(ix.entries))
 	for start := 0; start < len(ix.entries); start += batchSize {
 		batch := batch[:min(len(ix.entries)-start, batchSize)]
 		parallel(workers, func(w int) {
@@ -472,22 +477,31 @@ func (b *builder) post(w, first int, batch []entryTerms) {
 			r.last = doc
 		}
 		if j%b.workers == w {
-			// One allocation holds all the entry's questions.
-			all := make([]int32, len(et.qterms))
-			questions := make([][]int32, len(et.qends))
-			start := 0
-			for i, end := range et.qends {
-				q := all[start:end]
-				for k, t := range et.qterms[start:end] {
-					q[k] = et.ids[t]
-				}
-				q = uniq(q)
-				questions[i] = q[:len(q):len(q)]
-				start = end
-			}
-			b.ix.questions[doc] = questions
+			b.ix.questions[doc] = encodeQuestions(et)
 		}
 	}
+}
+
+// encodeQuestions encodes an entry's questions for Index.questions.
+func encodeQuestions(et *entryTerms) []byte {
+	var out []byte
+	q := make([]int32, 0, 64)
+	start := 0
+	for _, end := range et.qends {
+		q = q[:0]
+		for _, t := range et.qterms[start:end] {
+			q = append(q, et.ids[t])
+		}
+		q = uniq(q)
+		out = binary.AppendUvarint(out, uint64(len(q)))
+		last := int32(0)
+		for _, id := range q {
+			out = binary.AppendUvarint(out, uint64(id-last))
+			last = id
+		}
+		start = end
+	}
+	return slices.Clip(out)
 }
 
 // postingState is a term's, while finish builds its postings.
@@ -547,7 +561,6 @@ func (b *builder) finish() {
 	terms := len(ix.kind)
 	ix.df = make([]int32, terms)
 	ix.maxWeight = make([]float32, terms)
-	ix.postings = make([][]byte, terms)
 	// Two passes over the ranges, shared by the workers: the first counts
 	// each term's postings and their size, so that all postings can share
 	// one allocation (the GC then sees one object, not one per term); the
@@ -598,7 +611,12 @@ func (b *builder) finish() {
 	for id := range terms {
 		end[id+1] += end[id]
 	}
-	arena := make([]byte, end[terms])
+	ix.postings = make([]byte, end[terms])
+	ix.postingsAt = make([]uint32, terms+1)
+	for id, e := range end {
+		ix.postingsAt[id] = uint32(e)
+	}
+	arena := ix.postings
 	eachRange(func(r *termRange, base int, st []postingState) {
 		for i := range st {
 			st[i].at = end[base+i]
@@ -623,16 +641,12 @@ func (b *builder) finish() {
 		}
 		r.chunks = nil
 		for i, s := range st {
-			id := base + i
-			ix.postings[id] = arena[end[id]:end[id+1]:end[id+1]]
-			ix.maxWeight[id] = weightOf(s.max)
+			ix.maxWeight[base+i] = weightOf(s.max)
 		}
 	})
 	ix.idf = make([]float64, terms)
-	ix.qweight = make([]float64, terms)
 	for id, d := range ix.df {
 		ix.idf[id] = idf(n, float64(d))
-		ix.qweight[id] = kindWeight[ix.kind[id]] * ix.idf[id]
 	}
 	ix.unknownIDF = idf(n, 0)
 	b.ranges, b.lens, b.pats, b.patsAt = nil, nil, nil, nil
@@ -759,7 +773,7 @@ func (ix *Index) Search(q Query) []Hit {
 	st, _ := ix.pool.Get().(*searchState)
 	if st == nil {
 		n := len(ix.entries)
-		st = &searchState{scores: make([]float32, n), covKey: make([]float32, n), covAns: make([]float32, n), inQuery: make([]float32, len(ix.postings))}
+		st = &searchState{scores: make([]float32, n), covKey: make([]float32, n), covAns: make([]float32, n), inQuery: make([]float32, len(ix.kind))}
 	}
 	for _, qt := range qts {
 		if qt.id >= 0 {
@@ -783,7 +797,7 @@ func (ix *Index) Search(q Query) []Hit {
 			continue
 		}
 		cw := float32(qt.weight * ix.idf[qt.id])
-		ps := ix.postings[qt.id]
+		ps := ix.postings[ix.postingsAt[qt.id]:ix.postingsAt[qt.id+1]]
 		doc := int32(-1)
 		for i := 0; i < len(ps); {
 			// Inline uvarint: most gaps fit one byte.
@@ -919,10 +933,18 @@ func (h *docHeap) Pop() any {
 // question that the query contains.
 func (ix *Index) questionMatch(d int32, inQuery []float32) float64 {
 	var best float64
-	for _, q := range ix.questions[d] {
+	qs := ix.questions[d]
+	for len(qs) > 0 {
+		n, k := binary.Uvarint(qs)
+		qs = qs[k:]
 		var have, want float64
-		for _, id := range q {
-			w := ix.qweight[id]
+		id := int32(0)
+		for range n {
+			gap, k := binary.Uvarint(qs)
+			qs = qs[k:]
+			id += int32(gap)
+			// A term's weight in a question match: its kind's × its IDF.
+			w := kindWeight[ix.kind[id]] * ix.idf[id]
 			want += w
 			have += w * float64(inQuery[id])
 		}
