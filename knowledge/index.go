@@ -129,15 +129,16 @@ type Index struct {
 	// Terms are numbered: Chinese unigrams by a table (uniID), other terms
 	// by their packed key (keyID; see token.key) or, if they have none, by
 	// text.
-	uniID    []int32
-	keyID    keyTable
-	wordID   map[string]int32
-	kind []termKind
-	// postings holds every term's postings, one after the other: term t's
-	// are postings[postingsAt[t]:postingsAt[t+1]]. One allocation and an
-	// offset a term, where a slice a term would cost 24 bytes of header
+	uniID  []int32
+	keyID  keyTable
+	wordID map[string]int32
+	kind   []termKind
+	// postings holds the postings of each range of 1<<rangeBits terms (see
+	// termRange), one term's after the other; postingsAt[t] is where term
+	// t's start in its range's (see postingsOf). One allocation a range and
+	// an offset a term, where a slice a term would cost 24 bytes of header
 	// for each of the hundreds of thousands of terms.
-	postings   []byte
+	postings   [][]byte
 	postingsAt []uint32
 	df         []int32
 	idf        []float64
@@ -347,31 +348,86 @@ type builder struct {
 // A term range holds the raw postings of 1<<rangeBits consecutive terms,
 // in entry order: finish builds a range's postings with its terms' state
 // in cache, where building them entry by entry would miss the cache on
-// most rare terms. A raw posting is one uint64: from the low bits, the
-// index of its pattern among its entry's plus one, the term's place in the
-// range, and the gap from the range's previous raw posting's entry. A gap
-// too wide for its bits is a raw posting of its own, with no pattern.
+// most rare terms. A raw posting is one uint32: from the low bits, the
+// index of its pattern among its entry's plus one (patBits), the term's
+// place in the range (rangeBits), and the gap from the range's previous raw
+// posting's entry (the rest). A gap too wide for its bits is a raw posting
+// of its own, with pattern field 0 and the gap above it; a pattern index
+// too large for its bits is patEscape, the index plus one in the next word.
+// Raw postings are the build's largest scratch space: four bytes each keeps
+// a 50,000-entry build's peak near the finished index's size.
 const (
 	rangeBits = 10
-	gapShift  = 32 + rangeBits
+	patBits   = 10
+	patEscape = 1<<patBits - 1
+	gapShift  = patBits + rangeBits
+	maxGap    = 1<<(32-gapShift) - 1
+	maxEscGap = 1<<(32-patBits) - 1
 )
 
 type termRange struct {
 	// The raw postings are appended to cur, then to a new chunk, which
 	// copies nothing; chunks holds the full ones.
-	chunks [][]uint64
-	cur    []uint64
+	chunks [][]uint32
+	cur    []uint32
 	last   int32 // the entry of the last raw posting
 }
 
-func (r *termRange) add(raw uint64) {
+func (r *termRange) add(raw uint32) {
 	if len(r.cur) == cap(r.cur) {
 		if r.cur != nil {
 			r.chunks = append(r.chunks, r.cur)
 		}
-		r.cur = make([]uint64, 0, min(max(256, 2*cap(r.cur)), 1<<15))
+		r.cur = make([]uint32, 0, min(max(256, 2*cap(r.cur)), 1<<15))
 	}
 	r.cur = append(r.cur, raw)
+}
+
+// post appends a raw posting of the term at place t of the range, pattern
+// index p, entry doc.
+func (r *termRange) post(doc int32, t, p uint32) {
+	gap := uint32(doc - r.last)
+	for gap > maxGap {
+		g := min(gap, maxEscGap)
+		r.add(g << patBits)
+		gap -= g
+	}
+	r.last = doc
+	if p+1 < patEscape {
+		r.add(gap<<gapShift | t<<patBits | (p + 1))
+		return
+	}
+	r.add(gap<<gapShift | t<<patBits | patEscape)
+	r.add(p + 1)
+}
+
+// eachRaw calls f for each raw posting of the range in order: its entry,
+// its term's place in the range and its pattern index.
+func (r *termRange) eachRaw(f func(doc int32, t int, p int)) {
+	doc := int32(0)
+	escaped := false
+	var t int
+	for _, c := range r.chunks {
+		for _, raw := range c {
+			if escaped {
+				escaped = false
+				f(doc, t, int(raw)-1)
+				continue
+			}
+			p := raw & patEscape
+			if p == 0 {
+				doc += int32(raw >> patBits)
+				continue
+			}
+			doc += int32(raw >> gapShift)
+			t = int(raw >> patBits & (1<<rangeBits - 1))
+			if p == patEscape {
+				escaped = true
+				continue
+			}
+			f(doc, t, int(p)-1)
+		}
+	}
 }
 
 // lookup returns a token's term id, -1 if the index has never seen it.
@@ -467,14 +523,7 @@ func (b *builder) post(w, first int, batch []entryTerms) {
 			if b.owner[id>>rangeBits] != uint8(w) {
 				continue
 			}
-			r := &b.ranges[id>>rangeBits]
-			gap := uint64(doc - r.last)
-			if gap >= 1<<(64-gapShift) {
-				r.add(gap << 32)
-				gap = 0
-			}
-			r.add(gap<<gapShift | uint64(id&(1<<rangeBits-1))<<32 | uint64(et.pat[i]+1))
-			r.last = doc
+			b.ranges[id>>rangeBits].post(doc, uint32(id&(1<<rangeBits-1)), et.pat[i])
 		}
 		if j%b.workers == w {
 			b.ix.questions[doc] = encodeQuestions(et)
@@ -561,87 +610,59 @@ func (b *builder) finish() {
 	terms := len(ix.kind)
 	ix.df = make([]int32, terms)
 	ix.maxWeight = make([]float32, terms)
-	// Two passes over the ranges, shared by the workers: the first counts
-	// each term's postings and their size, so that all postings can share
-	// one allocation (the GC then sees one object, not one per term); the
-	// second writes them.
-	end := make([]int, terms+1) // end[id+1]: where term id's postings end
+	ix.postings = make([][]byte, len(b.ranges))
+	ix.postingsAt = make([]uint32, terms)
 	for k := range b.ranges {
 		r := &b.ranges[k]
 		r.chunks, r.cur = append(r.chunks, r.cur), nil
 	}
-	eachRange := func(f func(r *termRange, base int, st []postingState)) {
-		var next atomic.Int32
-		parallel(b.workers, func(int) {
-			st := make([]postingState, 1<<rangeBits)
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(b.ranges) {
-					return
-				}
-				base := k << rangeBits
-				st := st[:min(terms-base, len(st))]
-				for i := range st {
-					st[i] = postingState{last: -1}
-				}
-				f(&b.ranges[k], base, st)
+	// The workers share the ranges. For each, a first pass counts each
+	// term's postings and their size, so that the range's postings can
+	// share one allocation (the GC then sees one object, not one per term);
+	// the second writes them, and the range's raw postings are dropped, so
+	// that the finished postings take the place of the raw ones as they go.
+	var next atomic.Int32
+	parallel(b.workers, func(int) {
+		st := make([]postingState, 1<<rangeBits)
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(b.ranges) {
+				return
 			}
-		})
-	}
-	eachRange(func(r *termRange, base int, st []postingState) {
-		doc := int32(0)
-		for _, c := range r.chunks {
-			for _, raw := range c {
-				if uint32(raw) == 0 {
-					doc += int32(raw >> 32)
-					continue
-				}
-				doc += int32(raw >> gapShift)
-				s := &st[raw>>32&(1<<rangeBits-1)]
+			r := &b.ranges[k]
+			base := k << rangeBits
+			st := st[:min(terms-base, len(st))]
+			for i := range st {
+				st[i] = postingState{last: -1}
+			}
+			r.eachRaw(func(doc int32, t, _ int) {
+				s := &st[t]
 				s.at += uvarintLen(uint64(doc-s.last)) + 2
 				s.last = doc
 				s.df++
+			})
+			size := 0
+			for i := range st {
+				s := &st[i]
+				ix.df[base+i] = s.df
+				ix.postingsAt[base+i] = uint32(size)
+				size, s.at, s.last = size+s.at, size, -1
 			}
-		}
-		for i, s := range st {
-			ix.df[base+i] = s.df
-			end[base+i+1] = s.at
-		}
-	})
-	for id := range terms {
-		end[id+1] += end[id]
-	}
-	ix.postings = make([]byte, end[terms])
-	ix.postingsAt = make([]uint32, terms+1)
-	for id, e := range end {
-		ix.postingsAt[id] = uint32(e)
-	}
-	arena := ix.postings
-	eachRange(func(r *termRange, base int, st []postingState) {
-		for i := range st {
-			st[i].at = end[base+i]
-		}
-		doc := int32(0)
-		for _, c := range r.chunks {
-			for _, raw := range c {
-				p := uint32(raw)
-				if p == 0 {
-					doc += int32(raw >> 32)
-					continue
-				}
-				doc += int32(raw >> gapShift)
-				wb := code[b.patsAt[doc]+int(p)-1]
-				s := &st[raw>>32&(1<<rangeBits-1)]
+			arena := make([]byte, size)
+			r.eachRaw(func(doc int32, t, p int) {
+				wb := code[b.patsAt[doc]+p]
+				s := &st[t]
 				s.max = max(s.max, wb&^keyBit)
 				k := binary.PutUvarint(arena[s.at:], uint64(doc-s.last))
 				arena[s.at+k], arena[s.at+k+1] = byte(wb>>8), byte(wb)
 				s.at += k + 2
 				s.last = doc
+			})
+			r.chunks = nil
+			ix.postings[k] = arena
+			for i, s := range st {
+				ix.maxWeight[base+i] = weightOf(s.max)
 			}
-		}
-		r.chunks = nil
-		for i, s := range st {
-			ix.maxWeight[base+i] = weightOf(s.max)
 		}
 	})
 	ix.idf = make([]float64, terms)
@@ -650,6 +671,16 @@ func (b *builder) finish() {
 	}
 	ix.unknownIDF = idf(n, 0)
 	b.ranges, b.lens, b.pats, b.patsAt = nil, nil, nil, nil
+}
+
+// postingsOf returns term id's postings.
+func (ix *Index) postingsOf(id int32) []byte {
+	arena := ix.postings[id>>rangeBits]
+	end := len(arena)
+	if next := id + 1; next&(1<<rangeBits-1) != 0 && int(next) < len(ix.postingsAt) {
+		end = int(ix.postingsAt[next])
+	}
+	return arena[ix.postingsAt[id]:end]
 }
 
 // uvarintLen is the length of x as a uvarint.
@@ -797,7 +828,7 @@ func (ix *Index) Search(q Query) []Hit {
 			continue
 		}
 		cw := float32(qt.weight * ix.idf[qt.id])
-		ps := ix.postings[ix.postingsAt[qt.id]:ix.postingsAt[qt.id+1]]
+		ps := ix.postingsOf(qt.id)
 		doc := int32(-1)
 		for i := 0; i < len(ps); {
 			// Inline uvarint: most gaps fit one byte.
