@@ -24,7 +24,9 @@
 // rank, the best answer sentence's coverage and random-indexing vectors
 // trained on the cards (±0.2 points cross-validated), and re-tuning tag and lead
 // weights, length normalisation and the question-match rerank (each within
-// ±0.5 points). Raising the answer's weight from 0.25 to 0.5 gained 1.4
+// ±0.5 points), and weighing down the terms of a long message's narrative
+// sentences against those of its question sentence (at most one query in
+// seven hundred moved; splitting at commas too lost points). Raising the answer's weight from 0.25 to 0.5 gained 1.4
 // points of recall@3 on LeCoQA and 0.6 of recall@1 on the built-in set.
 //
 // The answer decision reads a certainty (certainty.go): a logistic model
@@ -37,8 +39,9 @@
 // parallel, a batch at a time, and only numbering the terms new to the index
 // is sequential (in entry order, so the index does not depend on the number
 // of cores); raw postings are kept by range of term numbers, so that weighing
-// and compressing them works in cache. 50,000 entries build in 3–4 s on two
-// cores.
+// and compressing them works in cache, and dropped range by range as the
+// compressed postings replace them. 50,000 entries build in 2–4 s on two
+// cores into 114 MB.
 //
 // The package knows nothing of Telegram, Redis or sessions.
 package knowledge
