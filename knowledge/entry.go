@@ -26,8 +26,9 @@
 // weights, length normalisation and the question-match rerank (each within
 // ±0.5 points), and weighing down the terms of a long message's narrative
 // sentences against those of its question sentence (at most one query in
-// seven hundred moved; splitting at commas too lost points). Raising the answer's weight from 0.25 to 0.5 gained 1.4
-// points of recall@3 on LeCoQA and 0.6 of recall@1 on the built-in set.
+// seven hundred moved; splitting at commas too lost points). Raising the
+// answer's weight from 0.25 to 0.5 gained 1.4 points of recall@3 on LeCoQA
+// and 0.6 of recall@1 on the built-in set.
 //
 // The answer decision reads a certainty (certainty.go): a logistic model
 // over the evidence of the top hit and its runner-up, fitted on the
