@@ -37,6 +37,10 @@ Commands:
                                           run evaluation queries ({"query", "gold": [ids]}) through
                                           the bot's search and policy and print recall@1, recall@3,
                                           mrr@10, answer/suggest/decline rates and latency
+  overlap [--kb FILE|DIR] [--folds N] [--top N] [--examples N] [--json]
+                                          hold each entry's questions out a fold at a time, search
+                                          them, and list the entries whose questions find another
+                                          entry first: where entries compete for the same words
 `
 
 func runKB(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -56,6 +60,8 @@ func runKB(ctx context.Context, args []string, getenv func(string) string, stdin
 		return runKBExport(args[1:], getenv, stdout, stderr)
 	case "eval":
 		return runKBEval(args[1:], stdout, stderr)
+	case "overlap":
+		return runKBOverlap(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "legalbot kb: unknown command %q\n\n%s", args[0], kbUsage)
 		return errUsage
@@ -445,6 +451,39 @@ func runKBEval(args []string, stdout, stderr io.Writer) error {
 		return json.NewEncoder(stdout).Encode(roundedMetrics(rep))
 	}
 	fmt.Fprint(stdout, rep.String())
+	return nil
+}
+
+const overlapSummary = `Usage: legalbot kb overlap [--kb FILE|DIR] [--folds N] [--top N] [--examples N] [--json]
+
+Holds each entry's questions out a fold at a time, builds the index without
+them and searches each: a question that finds another entry first shows two
+entries competing for the same words (a phrasing that belongs elsewhere, two
+entries that answer one question). Prints the share of questions that find
+their own entry, then the pairs ENTRY → RIVAL, most questions first, with
+examples. Needs no evaluation queries. --kb as for eval (default: the
+built-in knowledge base).
+`
+
+func runKBOverlap(args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("kb overlap", flag.ContinueOnError)
+	kbPath := fset.String("kb", "", "knowledge base: .jsonl/.csv file or YAML folder (default: the built-in one)")
+	folds := fset.Int("folds", 5, "folds the questions are held out in")
+	top := fset.Int("top", 30, "pairs to list")
+	examples := fset.Int("examples", 2, "questions shown per pair")
+	asJSON := fset.Bool("json", false, "print the whole report as JSON")
+	if err := parseFlags(fset, args, overlapSummary, false, stdout, stderr); err != nil {
+		return helpOK(err)
+	}
+	kb, lex, err := loadEvalKB(*kbPath)
+	if err != nil {
+		return err
+	}
+	rep := knowledge.Overlap(kb, lex, *folds)
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(rep)
+	}
+	rep.Write(stdout, *top, *examples)
 	return nil
 }
 

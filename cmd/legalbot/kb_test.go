@@ -251,3 +251,28 @@ func TestKbEval(t *testing.T) {
 		t.Error("eval without --queries: want a usage error")
 	}
 }
+
+func TestKbOverlap(t *testing.T) {
+	out, stderr, err := kbRun(t, nil, "overlap", "--top", "2", "--examples", "1")
+	if err != nil {
+		t.Fatalf("overlap: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "questions held out in 5 folds") || !strings.Contains(out, " → ") || !strings.Contains(out, "more pairs") {
+		t.Errorf("overlap on the built-in knowledge base:\n%s", out)
+	}
+	out, stderr, err = kbRun(t, nil, "overlap", "--json", "--folds", "3")
+	if err != nil {
+		t.Fatalf("overlap --json: %v\n%s", err, stderr)
+	}
+	var rep struct {
+		Folds, Questions, Own int
+		Confusions            []struct{ Entry, Rival string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	// The built-in entries are told apart most of the time, not always.
+	if rep.Folds != 3 || rep.Questions < 1000 || rep.Own < rep.Questions/2 || len(rep.Confusions) == 0 {
+		t.Errorf("report: folds %d, %d of %d own, %d confusions", rep.Folds, rep.Own, rep.Questions, len(rep.Confusions))
+	}
+}
