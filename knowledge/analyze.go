@@ -1,14 +1,11 @@
 package knowledge
 
 import (
-	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Analyzer turns text into index terms. Chinese runs are first cut at
@@ -433,7 +430,7 @@ func setOf(ws ...string) map[string]bool {
 // group lists variants (老板, 用人单位, employer) that stand for one concept.
 // It is data (synonyms.yaml), editable by an office without code changes.
 type Lexicon struct {
-	groups []lexGroup
+	groups []SynonymGroup
 	// byFirst indexes Han variants by their first rune, Latin ones by their
 	// first word, so matching costs a lookup per position, not per variant.
 	hanByFirst  map[rune][]lexVariant
@@ -446,9 +443,11 @@ type Lexicon struct {
 	hanFirst *[1 << 16 / 64]uint64
 }
 
-type lexGroup struct {
-	ID       string   `yaml:"id"`
-	Variants []string `yaml:"terms"`
+// SynonymGroup is one concept of the lexicon: its id and the words citizens
+// and the law use for it.
+type SynonymGroup struct {
+	ID    string   `yaml:"id"`
+	Terms []string `yaml:"terms"`
 }
 
 type lexVariant struct {
@@ -467,24 +466,19 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 	if err != nil {
 		return NewLexicon(nil), nil
 	}
-	var groups []lexGroup
-	if err := yaml.Unmarshal(data, &groups); err != nil {
-		return nil, fmt.Errorf("%s: %w", LexiconFile, err)
-	}
-	for i, g := range groups {
-		if g.ID == "" || len(g.Variants) < 2 {
-			return nil, fmt.Errorf("%s: group %d needs an id and at least two terms", LexiconFile, i+1)
-		}
+	groups, ps := ParseLexicon(LexiconFile, data)
+	if len(ps) > 0 {
+		return nil, ps
 	}
 	return NewLexicon(groups), nil
 }
 
 // NewLexicon builds a lexicon from groups of (id, variants).
-func NewLexicon(groups []lexGroup) *Lexicon {
+func NewLexicon(groups []SynonymGroup) *Lexicon {
 	l := &Lexicon{groups: groups, hanByFirst: map[rune][]lexVariant{}, wordByFirst: map[string][]lexVariant{}, hanFirst: new([1 << 16 / 64]uint64)}
 	for _, g := range groups {
 		concept := "~" + g.ID
-		for _, v := range g.Variants {
+		for _, v := range g.Terms {
 			n := normalize(strings.TrimSpace(v))
 			if n == "" {
 				continue

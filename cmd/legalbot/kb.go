@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -81,7 +82,11 @@ func runKBValidate(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	kb, problems, _ := knowledge.LoadFS(kbFS, time.Now())
 	if _, err := knowledge.LoadLexicon(kbFS); err != nil {
-		problems = append(problems, knowledge.Problem{File: knowledge.LexiconFile, Msg: err.Error()})
+		var ps knowledge.Problems
+		if !errors.As(err, &ps) {
+			ps = knowledge.Problems{{File: knowledge.LexiconFile, Msg: err.Error()}}
+		}
+		problems = append(problems, ps...)
 	}
 	if *statutesDir != "" && kb != nil {
 		lib, err := statutes.Load(os.DirFS(*statutesDir))
@@ -134,8 +139,9 @@ Imports entries into a YAML knowledge-base folder, merging by id: an entry
 whose id exists replaces it in its file, a new one goes to
 <category>/<category>.yaml. FILE is interchange JSONL (.jsonl) or CSV (.csv);
 DIR is a folder of such files, or a YAML knowledge-base folder (one with
-categories.yaml, as "kb export --format yaml" writes; its categories are
-added too). Everything is checked first — syntax, fields, categories,
+categories.yaml, as "kb export --format yaml" writes; its new categories
+are added too, and its synonyms.yaml is merged: new groups are added, a known
+group gains the terms it lacks, nothing is removed). Everything is checked first — syntax, fields, categories,
 translations — and every problem is reported with file, line and field;
 nothing is written unless all of it can be imported.`
 
@@ -152,10 +158,11 @@ func runKBImport(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	now := time.Now()
-	entries, cats, problems, err := readImport(pos[0], now)
+	in, problems, err := readImport(pos[0], now)
 	if err != nil {
 		return err
 	}
+	entries, cats := in.entries, in.categories
 	target := os.DirFS(*into)
 	if st, err := os.Stat(*into); err != nil || !st.IsDir() {
 		return fmt.Errorf("--into %s: not a folder", *into)
@@ -198,6 +205,17 @@ func runKBImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", pos[0], err)
 	}
+	var synonyms string
+	if len(in.synonyms) > 0 {
+		data, added, extended, err := knowledge.MergeLexicon(target, in.synonyms)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", pos[0], err)
+		}
+		if data != nil {
+			files[knowledge.LexiconFile] = data
+		}
+		synonyms = fmt.Sprintf("; synonyms: %d groups added, %d extended", added, extended)
+	}
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)
@@ -212,44 +230,55 @@ func runKBImport(args []string, stdout, stderr io.Writer) error {
 	if *dryRun {
 		verb = "would be imported (dry run)"
 	}
-	fmt.Fprintf(stdout, "%d entries %s into %s: %d new, %d replaced; files: %s\n", len(es), verb, *into, added, replaced, strings.Join(paths, ", "))
+	fmt.Fprintf(stdout, "%d entries %s into %s: %d new, %d replaced%s; files: %s\n", len(es), verb, *into, added, replaced, synonyms, strings.Join(paths, ", "))
 	return nil
 }
 
+// imported is what "kb import" read: entries, and from a YAML
+// knowledge-base folder its categories and synonym groups.
+type imported struct {
+	entries    []knowledge.LocatedEntry
+	categories []knowledge.Category
+	synonyms   []knowledge.SynonymGroup
+}
+
 // readImport reads what "kb import" was given: an interchange file, a
-// folder of them, or a YAML knowledge-base folder (whose categories come
-// along). Ids must be unique across everything read.
-func readImport(src string, now time.Time) ([]knowledge.LocatedEntry, []knowledge.Category, knowledge.Problems, error) {
+// folder of them, or a YAML knowledge-base folder (whose categories and
+// synonyms come along). Ids must be unique across everything read.
+func readImport(src string, now time.Time) (imported, knowledge.Problems, error) {
+	var in imported
 	st, err := os.Stat(src)
 	if err != nil {
-		return nil, nil, nil, err
+		return in, nil, err
 	}
 	if !st.IsDir() {
 		data, err := os.ReadFile(src)
 		if err != nil {
-			return nil, nil, nil, err
+			return in, nil, err
 		}
 		es, ps := knowledge.ParseInterchange(src, data)
-		return es, nil, append(ps, duplicateIDs(es)...), nil
+		in.entries = es
+		return in, append(ps, duplicateIDs(es)...), nil
 	}
 	if _, err := os.Stat(filepath.Join(src, knowledge.CategoriesFile)); err == nil {
 		kb, ps, _ := knowledge.LoadFS(os.DirFS(src), now)
-		var es []knowledge.LocatedEntry
 		if kb != nil {
 			for _, e := range kb.Entries {
-				es = append(es, knowledge.LocatedEntry{Entry: e, File: filepath.Join(src, e.Source.File), Line: e.Source.Line})
+				in.entries = append(in.entries, knowledge.LocatedEntry{Entry: e, File: filepath.Join(src, e.Source.File), Line: e.Source.Line})
 			}
+			in.categories = kb.Categories
 		}
 		for i := range ps {
 			ps[i].File = filepath.Join(src, ps[i].File)
 		}
-		var cats []knowledge.Category
-		if kb != nil {
-			cats = kb.Categories
+		lexPath := filepath.Join(src, knowledge.LexiconFile)
+		if data, err := os.ReadFile(lexPath); err == nil {
+			groups, lps := knowledge.ParseLexicon(lexPath, data)
+			in.synonyms = groups
+			ps = append(ps, lps...)
 		}
-		return es, cats, ps, nil
+		return in, ps, nil
 	}
-	var all []knowledge.LocatedEntry
 	var problems knowledge.Problems
 	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -265,17 +294,17 @@ func readImport(src string, now time.Time) ([]knowledge.LocatedEntry, []knowledg
 			return err
 		}
 		es, ps := knowledge.ParseInterchange(p, data)
-		all = append(all, es...)
+		in.entries = append(in.entries, es...)
 		problems = append(problems, ps...)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return in, nil, err
 	}
-	if len(all) == 0 && len(problems) == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: no .jsonl or .csv files", src)
+	if len(in.entries) == 0 && len(problems) == 0 {
+		return in, nil, fmt.Errorf("%s: no .jsonl or .csv files", src)
 	}
-	return all, nil, append(problems, duplicateIDs(all)...), nil
+	return in, append(problems, duplicateIDs(in.entries)...), nil
 }
 
 func duplicateIDs(es []knowledge.LocatedEntry) knowledge.Problems {

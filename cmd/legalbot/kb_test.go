@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,58 @@ func TestKbOverlap(t *testing.T) {
 	// The built-in entries are told apart most of the time, not always.
 	if rep.Folds != 3 || rep.Questions < 1000 || rep.Own < rep.Questions/2 || len(rep.Confusions) == 0 {
 		t.Errorf("report: folds %d, %d of %d own, %d confusions", rep.Folds, rep.Own, rep.Questions, len(rep.Confusions))
+	}
+}
+
+// A YAML knowledge-base folder brings its synonyms along: new groups are
+// added, known ones gain their missing terms; a bad lexicon stops the whole
+// import.
+func TestKbImportMergesSynonyms(t *testing.T) {
+	tmp := t.TempDir()
+	into := filepath.Join(tmp, "kb")
+	if _, _, err := kbRun(t, nil, "export", "--format", "yaml", "--out", into); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(tmp, "office")
+	os.MkdirAll(filepath.Join(src, "labor"), 0o755)
+	os.WriteFile(filepath.Join(src, "categories.yaml"), []byte("- id: labor\n  names: {zh: 劳动, en: Work}\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "labor", "x.yaml"), []byte(`- id: labor-office-x
+  category: labor
+  status: draft
+  text:
+    zh: {questions: [掌柜的不发工钱], answer: 答。}
+    en: {questions: [The shopkeeper won't pay me], answer: Answer.}
+`), 0o644)
+	lex := filepath.Join(src, "synonyms.yaml")
+	os.WriteFile(lex, []byte("- id: employer\n  terms: [老板, 掌柜的]\n- id: office-only\n  terms: [乡里话, dialect word]\n"), 0o644)
+	before := readTree(t, into)
+	out, _, err := kbRun(t, nil, "import", src, "--into", into)
+	if err != nil || !strings.Contains(out, "synonyms: 1 groups added, 1 extended") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	merged := mustRead(t, filepath.Join(into, "synonyms.yaml"))
+	if !strings.Contains(merged, "掌柜的]") || !strings.Contains(merged, "- id: office-only\n  terms: [乡里话, dialect word]") {
+		t.Errorf("merged synonyms.yaml lacks the office's words:\n%s", merged[len(merged)-300:])
+	}
+	if !strings.HasPrefix(merged, before[filepath.Join(into, "synonyms.yaml")][:200]) {
+		t.Error("the merge rewrote the lexicon's head (its comments)")
+	}
+	lx, err := knowledge.LoadLexicon(os.DirFS(into))
+	if err != nil {
+		t.Fatalf("merged lexicon: %v", err)
+	}
+	if got := knowledge.NewAnalyzer(lx).Terms("掌柜的不给钱"); !slices.Contains(got, "~employer") {
+		t.Errorf("掌柜的 does not map to the employer concept: %v", got)
+	}
+
+	// A lexicon with a bad group: nothing is written.
+	os.WriteFile(lex, []byte("- id: lonely\n  terms: [一个]\n"), 0o644)
+	now := readTree(t, into)
+	out, _, err = kbRun(t, nil, "import", src, "--into", into)
+	if err == nil || !strings.Contains(out, lex+":2: terms (lonely): 1 terms: a group needs at least two") || !strings.Contains(out, "nothing imported") {
+		t.Errorf("bad lexicon: %v\n%s", err, out)
+	}
+	if !equalTrees(now, readTree(t, into)) {
+		t.Error("a failed import changed files")
 	}
 }
