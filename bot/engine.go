@@ -302,3 +302,8 @@ func clientLanguage(code string) string {
 	}
 	return ""
 }
+
+// PolicyOf is the answer / suggest / decline policy a configuration asks for.
+func PolicyOf(p config.Policy) knowledge.Policy {
+	return knowledge.Policy{AnswerAt: p.Answer, SuggestAt: p.Suggest, Margin: p.Margin, DeclineBelow: p.DeclineBelow}
+}

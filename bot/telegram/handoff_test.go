@@ -100,7 +100,7 @@ func (o *office) addReplica() *replica {
 	texts, _ := bot.DefaultCatalog(map[string]string{"hotline": "12348", "service": "", "retention": "30"})
 	engine := bot.New(bot.Config{
 		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)),
-		Policy:   knowledge.Policy{AnswerAt: 0.55, SuggestAt: 0.30, Margin: 0.08},
+		Policy:   bot.PolicyOf(config.Default().Policy),
 		Sessions: store.NewSessions(o.rdb.Client, 30*24*time.Hour, o.clock.Now),
 		Texts:    texts, Now: o.clock.Now,
 		Handoff: &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, o.name, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()},

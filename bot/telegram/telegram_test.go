@@ -14,6 +14,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/legalbot/legalbot/bot"
 	"github.com/legalbot/legalbot/bot/telegram"
+	"github.com/legalbot/legalbot/config"
 	"github.com/legalbot/legalbot/internal/redistest"
 	"github.com/legalbot/legalbot/internal/telegramtest"
 	"github.com/legalbot/legalbot/knowledge"
@@ -53,7 +54,7 @@ func realEngine(t testing.TB, rdb *redistest.Redis) *bot.Engine {
 	}
 	return bot.New(bot.Config{
 		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)),
-		Policy:   knowledge.Policy{AnswerAt: 0.55, SuggestAt: 0.30, Margin: 0.08},
+		Policy:   bot.PolicyOf(config.Default().Policy),
 		Sessions: store.NewSessions(rdb.Client, 30*24*time.Hour, time.Now),
 		Texts:    texts,
 	})

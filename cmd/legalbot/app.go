@@ -142,7 +142,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		Handoff:     ho,
 		KB:          kb,
 		Searcher:    a.index,
-		Policy:      policyOf(cfg.Policy),
+		Policy:      bot.PolicyOf(cfg.Policy),
 		Sessions:    a.sessions,
 		Texts:       texts,
 		Log:         log,
@@ -175,8 +175,3 @@ func (a *app) Close() {
 const embeddedRedisWarning = `WARNING: REDIS_URL is not set: using an embedded in-process Redis.
 WARNING: nothing persists — sessions vanish when the process stops, and replicas cannot share state.
 WARNING: set REDIS_URL=redis://host:6379/0 for real use.`
-
-// policyOf is the knowledge policy the configuration asks for.
-func policyOf(p config.Policy) knowledge.Policy {
-	return knowledge.Policy{AnswerAt: p.Answer, SuggestAt: p.Suggest, Margin: p.Margin, DeclineBelow: p.DeclineBelow}
-}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/legalbot/legalbot/bot"
 	"github.com/legalbot/legalbot/config"
 	"github.com/legalbot/legalbot/knowledge"
 	"github.com/legalbot/legalbot/statutes"
@@ -471,7 +472,7 @@ func runKBEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ix := knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex))
-	policy := policyOf(config.Policy{Answer: *answerAt, Suggest: *suggestAt, Margin: *margin, DeclineBelow: *declineBelow})
+	policy := bot.PolicyOf(config.Policy{Answer: *answerAt, Suggest: *suggestAt, Margin: *margin, DeclineBelow: *declineBelow})
 	rep := knowledge.Evaluate(ix, policy, qs)
 	if *failures && !*asJSON {
 		printFailures(stdout, rep)
