@@ -608,6 +608,13 @@ func (b *builder) finish() {
 		}
 	})
 	terms := len(ix.kind)
+	if len(b.pats) > largeBuild {
+		// Collect what the analysis left behind (outgrown tables and
+		// buffers) before the postings double the live heap for a while:
+		// it lowers a 50,000-entry build's peak RSS from about 425 to 395
+		// MB, for a collection that takes well under a tenth of a second.
+		runtime.GC()
+	}
 	ix.df = make([]int32, terms)
 	ix.maxWeight = make([]float32, terms)
 	ix.postings = make([][]byte, len(b.ranges))
@@ -682,6 +689,10 @@ func (ix *Index) postingsOf(id int32) []byte {
 	}
 	return arena[ix.postingsAt[id]:end]
 }
+
+// largeBuild is the number of frequency patterns (about 25 an entry) from
+// which a build collects its garbage before building the postings.
+const largeBuild = 250_000
 
 // uvarintLen is the length of x as a uvarint.
 func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
