@@ -13,7 +13,7 @@ import (
 func ParseLexicon(file string, data []byte) ([]SynonymGroup, Problems) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Problems{{File: file, Line: yamlErrorLine(err), Msg: err.Error()}}
+		return nil, Problems{yamlProblem(file, err)}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -28,7 +28,9 @@ func ParseLexicon(file string, data []byte) ([]SynonymGroup, Problems) {
 	for _, item := range list.Content {
 		var g SynonymGroup
 		if err := item.Decode(&g); err != nil {
-			ps = append(ps, Problem{File: file, Line: item.Line, Msg: err.Error()})
+			p := yamlProblem(file, err)
+			p.Line = item.Line
+			ps = append(ps, p)
 			continue
 		}
 		// A field's problem is reported at the field's line.
@@ -71,15 +73,6 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
-}
-
-// yamlErrorLine is the line a YAML syntax error names, 0 if none.
-func yamlErrorLine(err error) int {
-	var line int
-	if _, e := fmt.Sscanf(err.Error(), "yaml: line %d:", &line); e == nil {
-		return line
-	}
-	return 0
 }
 
 // MergeLexicon merges the groups of a lexicon into the synonyms.yaml of
