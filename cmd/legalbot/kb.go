@@ -208,14 +208,14 @@ func runKBImport(args []string, stdout, stderr io.Writer) error {
 	}
 	var synonyms string
 	if len(in.synonyms) > 0 {
-		data, added, extended, err := knowledge.MergeLexicon(target, in.synonyms)
+		data, groupsAdded, groupsExtended, err := knowledge.MergeLexicon(target, in.synonyms)
 		if err != nil {
 			return fmt.Errorf("import %s: %w", pos[0], err)
 		}
 		if data != nil {
 			files[knowledge.LexiconFile] = data
 		}
-		synonyms = fmt.Sprintf("; synonyms: %d groups added, %d extended", added, extended)
+		synonyms = fmt.Sprintf("; synonyms: %d groups added, %d extended", groupsAdded, groupsExtended)
 	}
 	paths := make([]string, 0, len(files))
 	for p := range files {
