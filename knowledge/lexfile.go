@@ -11,19 +11,11 @@ import (
 // ParseLexicon reads a synonym lexicon (a YAML list of {id, terms}); every
 // problem names the file, the line and the field.
 func ParseLexicon(file string, data []byte) ([]SynonymGroup, Problems) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Problems{yamlProblem(file, err)}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	list := doc.Content[0]
-	if list.Kind != yaml.SequenceNode {
-		return nil, Problems{{File: file, Line: list.Line, Msg: "want a list of synonym groups ({id, terms})"}}
+	list, ps := yamlList(file, data, "want a list of synonym groups ({id, terms})")
+	if list == nil {
+		return nil, ps
 	}
 	var groups []SynonymGroup
-	var ps Problems
 	first := map[string]int{}
 	for _, item := range list.Content {
 		var g SynonymGroup

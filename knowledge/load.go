@@ -186,9 +186,10 @@ var (
 	citationFields = []string{"law", "article", "effective"}
 )
 
-// ParseYAML parses one entry file (a YAML list of entries). Problems are
-// syntax errors, unknown or ill-typed fields; semantic checks are CheckEntry's.
-func ParseYAML(file string, data []byte) ([]LocatedEntry, Problems) {
+// yamlList parses a file that holds a YAML list and returns the list's
+// node: nil, with the problem, when the file is not YAML or not a list
+// (notList says what it should be), nil without one when it is empty.
+func yamlList(file string, data []byte, notList string) (*yaml.Node, Problems) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Problems{yamlProblem(file, err)}
@@ -198,7 +199,17 @@ func ParseYAML(file string, data []byte) ([]LocatedEntry, Problems) {
 	}
 	list := root.Content[0]
 	if list.Kind != yaml.SequenceNode {
-		return nil, Problems{{File: file, Line: list.Line, Msg: "an entry file must be a YAML list of entries (each item starting with \"- id: …\")"}}
+		return nil, Problems{{File: file, Line: list.Line, Msg: notList}}
+	}
+	return list, nil
+}
+
+// ParseYAML parses one entry file (a YAML list of entries). Problems are
+// syntax errors, unknown or ill-typed fields; semantic checks are CheckEntry's.
+func ParseYAML(file string, data []byte) ([]LocatedEntry, Problems) {
+	list, ps := yamlList(file, data, "an entry file must be a YAML list of entries (each item starting with \"- id: …\")")
+	if list == nil {
+		return nil, ps
 	}
 	var out []LocatedEntry
 	var problems Problems
