@@ -408,6 +408,14 @@ var stopWords = setOf(
 	"can", "could", "should", "would", "will", "shall", "may", "might", "must", "so", "as", "than", "then", "too", "very",
 	"just", "about", "into", "out", "up", "down", "over", "again", "also", "any", "some", "all", "not", "no",
 	"s", "t", "don", "doesn", "didn", "won", "isn", "aren", "wasn", "please", "hi", "hello", "thanks", "thank", "get", "got",
+	// Contractions, with the apostrophe and as typed on a phone without it.
+	"don't", "doesn't", "didn't", "can't", "won't", "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't",
+	"wouldn't", "couldn't", "shouldn't", "i'm", "i've", "i'd", "i'll", "we're", "we've", "they're", "they've", "you're", "he's", "she's",
+	"dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt",
+	"wouldnt", "couldnt", "shouldnt", "im", "ive", "theyre", "youre",
+	// The country: every question here is about Chinese law, so "in China"
+	// only dilutes a query's coverage.
+	"china", "chinese", "prc",
 )
 
 // maxStopWord is the longest stop word's length: longer words skip the lookup.
