@@ -24,6 +24,12 @@ func updateKey(channel string, id int64) string {
 	return prefix + "update:" + channel + ":" + itoa(id)
 }
 
+// chatLockKey serialises the handling of one chat's updates across
+// replicas (see ChatLocks). It lives no longer than one update's handling.
+func chatLockKey(channel string, chat int64) string {
+	return prefix + "chat-lock:" + channel + ":" + itoa(chat)
+}
+
 // citizenKeys lists every personal key of a citizen, for Forget.
 func citizenKeys(citizen string) []string {
 	return []string{sessionKey(citizen), feedbackKey(citizen)}

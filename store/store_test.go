@@ -76,6 +76,82 @@ func TestUpdateClaimedOnce(t *testing.T) {
 	}
 }
 
+// Holders of one chat's lock take turns: a read-modify-write under it loses
+// no write; a lock left by a dead holder expires; an unlock after expiry
+// leaves the next holder's lock alone.
+func TestChatLocksTakeTurns(t *testing.T) {
+	r := redistest.New(t)
+	locks := store.NewChatLocks(r.Client)
+	ctx := context.Background()
+	chat := redistest.ID()
+	counter := fmt.Sprintf("test:counter:%d", chat)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			unlock, err := locks.Lock(ctx, "tg:1", chat, 10*time.Second)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer unlock()
+			n, _ := r.Client.Get(ctx, counter).Int()
+			time.Sleep(2 * time.Millisecond)
+			r.Client.Set(ctx, counter, n+1, time.Minute)
+		}()
+	}
+	wg.Wait()
+	if n, _ := r.Client.Get(ctx, counter).Int(); n != 10 {
+		t.Errorf("counter %d after 10 increments under the lock, want 10", n)
+	}
+
+	// held reports whether someone holds the lock (taking and releasing it
+	// when free).
+	held := func() bool {
+		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		unlock, err := locks.Lock(short, "tg:1", chat, time.Second)
+		if err != nil {
+			return true
+		}
+		unlock()
+		return false
+	}
+	expire := func() {
+		if r.Mini != nil {
+			r.Mini.FastForward(time.Second)
+		} else {
+			time.Sleep(120 * time.Millisecond)
+		}
+	}
+	// A holder that never unlocks: the lock expires.
+	if _, err := locks.Lock(ctx, "tg:1", chat, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if !held() {
+		t.Fatal("took a lock another holder still has")
+	}
+	expire()
+	late, err := locks.Lock(ctx, "tg:1", chat, 100*time.Millisecond)
+	if err != nil {
+		t.Fatalf("lock not taken after the holder's expired: %v", err)
+	}
+	expire()
+	next, err := locks.Lock(ctx, "tg:1", chat, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late() // expired: must not release next's lock
+	if !held() {
+		t.Error("an expired holder's unlock released the next holder's lock")
+	}
+	next()
+	if held() {
+		t.Error("lock not free after unlock")
+	}
+}
+
 func TestForgetDeletesEverything(t *testing.T) {
 	r := redistest.New(t)
 	ctx := context.Background()

@@ -12,7 +12,9 @@
 // Ordering and de-duplication: updates of one chat are handled in order by
 // one worker (chats are sharded over workers), different chats concurrently;
 // every update is claimed in Redis before processing, so a redelivered
-// update, or one received by several replicas, is handled once.
+// update, or one received by several replicas, is handled once; with
+// Options.Locks, replicas that receive updates of one chat at once take
+// turns on it.
 package telegram
 
 import (
@@ -44,6 +46,12 @@ type Claimer interface {
 	Claim(ctx context.Context, channel string, id int64) (bool, error)
 }
 
+// ChatLocker serialises the handling of one chat across replicas; see
+// store.ChatLocks.
+type ChatLocker interface {
+	Lock(ctx context.Context, channel string, chat int64, ttl time.Duration) (unlock func(), err error)
+}
+
 // Options configures a Channel.
 type Options struct {
 	Token string
@@ -60,6 +68,9 @@ type Options struct {
 	Rate float64
 	// HandleTimeout bounds the handling of one update (default 30s).
 	HandleTimeout time.Duration
+	// Locks, when set, makes replicas sharing them take turns on a chat
+	// (nil: one chat's updates are serialised on this replica only).
+	Locks ChatLocker
 }
 
 // Channel is a running Telegram channel.
@@ -201,6 +212,19 @@ func (c *Channel) process(ctx context.Context, u tgbotapi.Update) {
 	if !first {
 		log.Debug("update already processed; skipped")
 		return
+	}
+	if chat := chatOf(u); c.opts.Locks != nil && chat != 0 {
+		// Wait at most half the handling time for another replica to
+		// finish this chat's previous update, then go ahead: a reply that
+		// may race is better than none.
+		lctx, cancel := context.WithTimeout(ctx, c.opts.HandleTimeout/2)
+		unlock, err := c.opts.Locks.Lock(lctx, channelName+":"+strconv.FormatInt(c.api.Self.ID, 10), chat, c.opts.HandleTimeout)
+		cancel()
+		if err != nil {
+			log.Warn("cannot lock the chat; handling the update anyway", "err", err)
+		} else {
+			defer unlock()
+		}
 	}
 	switch {
 	case u.Message != nil:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +64,8 @@ func realEngine(t testing.TB, rdb *redistest.Redis) *bot.Engine {
 
 func newChannel(t testing.TB, srv *telegramtest.Server, engine telegram.Handler, rdb *redistest.Redis) *telegram.Channel {
 	t.Helper()
-	ch, err := telegram.New(telegram.Options{Token: "123:TEST", Endpoint: srv.Endpoint(), Workers: 8, Rate: 1000},
+	ch, err := telegram.New(telegram.Options{Token: "123:TEST", Endpoint: srv.Endpoint(), Workers: 8, Rate: 1000,
+		Locks: store.NewChatLocks(rdb.Client)},
 		engine, store.NewUpdates(rdb.Client, time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +245,59 @@ func TestRedeliveredUpdateAnsweredOnce(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := len(w.srv.MessagesTo(chat)); got != 1 {
 		t.Errorf("%d replies to one update delivered 4 times, want 1:\n%s", got, plain(w.srv.MessagesTo(chat)))
+	}
+}
+
+// One citizen's messages reaching two replicas at once (a load balancer in
+// front of the webhook): the replicas take turns on the chat, so no
+// session save drops another's turn.
+func TestReplicasTakeTurnsOnAChat(t *testing.T) {
+	rdb := redistest.New(t)
+	w := newWebhookBot(t, realEngine(t, rdb), rdb)
+	second := httptest.NewServer(newChannel(t, w.srv, realEngine(t, rdb), rdb).WebhookHandler(w.secret))
+	t.Cleanup(second.Close)
+
+	chat := redistest.ID()
+	user := telegramtest.User(chat, "Li", "", "zh")
+	ids := newUpdates()
+	questions := []string{"老板拖欠工资三个月不给怎么办", "没签劳动合同能要双倍工资吗", "加班费怎么算", "工伤怎么认定",
+		"离婚孩子抚养权归谁", "押金房东不退怎么办", "借钱不还怎么起诉", "被电信诈骗了怎么办"}
+	var wg sync.WaitGroup
+	for i, q := range questions {
+		u := ids.number(telegramtest.TextUpdate(chat, user, q))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				if status, err := w.srv.DeliverWebhook(u); err != nil || status != http.StatusOK {
+					t.Errorf("delivery to the first replica: %d %v", status, err)
+				}
+				return
+			}
+			req, _ := http.NewRequest(http.MethodPost, second.URL, strings.NewReader(mustJSON(t, u)))
+			req.Header.Set(telegramtest.SecretTokenHeader, w.secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("delivery to the second replica: %v %v", resp, err)
+				return
+			}
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	w.srv.WaitMessages(t, chat, len(questions), wait)
+	sess, err := store.NewSessions(rdb.Client, time.Hour, time.Now).Load(context.Background(), "tg:"+strconv.FormatInt(chat, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, turn := range sess.Turns {
+		got = append(got, turn.Text)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(questions))
+	if !slices.Equal(got, want) {
+		t.Errorf("session kept %d of %d turns: %q", len(got), len(questions), got)
 	}
 }
 

@@ -62,6 +62,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Workers:     cfg.Telegram.Workers,
 		Log:         log,
 		LogMessages: cfg.Log.Messages,
+		Locks:       store.NewChatLocks(a.rdb),
 	}, a.engine, store.NewUpdates(a.rdb, updateClaimTTL))
 	if err != nil {
 		return err
