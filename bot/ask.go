@@ -70,6 +70,13 @@ func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error
 		e.remember(c, text, knowledge.Decline, "")
 		return e.startIntake(ctx, c, false)
 	}
+	if sig.SmallTalk != SmallTalkNone && sig.Urgency == UrgencyNone && !sig.WantsHuman {
+		// "你好", "thanks!": answered in kind, not searched (chit-chat that
+		// shares a word with an entry must not bring it up), and not
+		// remembered, so a follow-up is read against the last real question.
+		resp.Replies = append(resp.Replies, e.smallTalk(c, sig.SmallTalk))
+		return e.disclaimOnce(c, resp), nil
+	}
 	if sig.Urgency > UrgencyNone {
 		// Emergency numbers come first, then (with a handoff) the offer of a
 		// lawyer with priority; the FAQ answer, if any, follows.
@@ -111,14 +118,38 @@ func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error
 		resp.Replies = append(resp.Replies, r)
 		e.remember(c, text, d.Outcome, "")
 	}
-	if !hasFlag(c.sess.StateData, flagDisclaimed) {
-		// The disclaimer is said once, plainly: with /start, or with the first
-		// reply to a citizen who never sent /start.
+	return e.disclaimOnce(c, resp), nil
+}
+
+// disclaimOnce adds the disclaimer to the last reply if the citizen has not
+// seen it: it is said once, plainly, with /start or with the first reply
+// to a citizen who never sent /start.
+func (e *Engine) disclaimOnce(c *turn, resp Response) Response {
+	if !hasFlag(c.sess.StateData, flagDisclaimed) && len(resp.Replies) > 0 {
 		last := &resp.Replies[len(resp.Replies)-1]
 		last.Text += "\n\n" + c.texts.Disclaimer
 		c.sess.StateData = setFlag(c.sess.StateData, flagDisclaimed)
 	}
-	return resp, nil
+	return resp
+}
+
+// smallTalk replies in kind to a greeting, thanks, a goodbye or a question
+// about the bot.
+func (e *Engine) smallTalk(c *turn, kind SmallTalk) Reply {
+	switch kind {
+	case SmallTalkThanks:
+		return Reply{Text: c.texts.SmallTalkThanks}
+	case SmallTalkGoodbye:
+		return Reply{Text: c.texts.SmallTalkGoodbye}
+	case SmallTalkAboutBot:
+		r := Reply{Text: c.texts.SmallTalkAboutBot}
+		if e.handoffOn() {
+			r.Text += "\n" + c.texts.SmallTalkLawyer
+		}
+		return r
+	default:
+		return Reply{Text: c.texts.SmallTalkGreeting}
+	}
 }
 
 func setValue(m map[string]string, k, v string) map[string]string {

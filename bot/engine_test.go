@@ -524,3 +524,52 @@ func TestUrgentWithoutHandoffGetsEmergencyNumbers(t *testing.T) {
 		t.Error("emergency numbers for a calm question")
 	}
 }
+
+// Greetings, thanks and questions about the bot are answered in kind, not
+// searched, and leave no turn behind; a greeting with a question in it is
+// a question.
+func TestSmallTalk(t *testing.T) {
+	kb, _, _ := knowledge.Builtin(time.Now())
+	lex, _ := knowledge.LoadLexicon(knowledge.BuiltinFS())
+	sessions := store.NewSessions(redistest.New(t).Client, time.Hour, time.Now)
+	e := bot.New(bot.Config{
+		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)), Policy: testPolicy,
+		Sessions: sessions, Texts: texts(t), Signals: bot.DefaultDetector(),
+	})
+	citizen := fmt.Sprintf("test:%d", redistest.ID())
+	say := func(text, lang string) bot.Response {
+		t.Helper()
+		resp, err := e.Handle(context.Background(), bot.Incoming{Citizen: citizen, Text: text, LanguageCode: lang})
+		if err != nil || len(resp.Replies) != 1 {
+			t.Fatalf("Handle(%q): %d replies, %v", text, len(resp.Replies), err)
+		}
+		return resp
+	}
+	greeting := say("你好！", "zh")
+	mustContain(t, allText(greeting), "请直接用自己的话", "不是针对您个案的法律意见")
+	if len(buttons(greeting)) > 0 {
+		t.Errorf("a greeting got buttons: %+v", buttons(greeting))
+	}
+	if got := firstEntry(say("你好，老板拖欠工资三个月不给怎么办", "zh")); got != "labor-wages-unpaid" {
+		t.Errorf("greeting with a question: entry %q, want labor-wages-unpaid", got)
+	}
+	thanks := allText(say("谢谢老师", "zh"))
+	mustContain(t, thanks, "不客气", "12348")
+	if strings.Contains(thanks, "法律意见") {
+		t.Error("the disclaimer was said twice")
+	}
+	mustContain(t, allText(say("你是机器人吗？", "zh")), "不是律师")
+	mustContain(t, allText(say("再见", "zh")), "再见")
+	mustContain(t, allText(say("hello there", "en")), "Tell me in your own words")
+	mustContain(t, allText(say("are you a bot?", "en")), "not a lawyer")
+	if s := allText(say("are you a bot?", "en")); strings.Contains(s, "/lawyer") {
+		t.Errorf("/lawyer offered without a handoff: %s", s)
+	}
+	sess, err := sessions.Load(context.Background(), citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sess.Turns) != 1 {
+		t.Errorf("%d turns remembered, want only the question: %+v", len(sess.Turns), sess.Turns)
+	}
+}

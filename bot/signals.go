@@ -43,6 +43,10 @@ import (
 //     A message made only of human_alone words and human_fillers ("律师",
 //     "人工？", "lawyer please") counts too; a bare "律师" or "人工" inside a
 //     longer message does not ("律师费多少钱", "人工智能").
+//   - Small talk: a message made only of greeting, thanks, goodbye and
+//     about_bot phrases and small_talk_fillers ("你好", "谢谢老师！", "are
+//     you a robot?") is small talk; with any other word it is a question
+//     ("你好，老板欠我工资" is searched as usual).
 //   - Violence, detention and self-harm phrases count wherever they appear;
 //     negation is deliberately not applied to them ("他没打我" and
 //     "以前被打过现在已经离婚了" are flagged) because a person reading a
@@ -95,7 +99,24 @@ type Signals struct {
 	// "开庭"). It includes the phrases of less severe kinds too, so a case
 	// card can show "violence + detention". Nil when nothing matched.
 	Matched []string
+	// SmallTalk is set when the whole message is a greeting, thanks, a
+	// goodbye or a question about the bot ("你好", "谢谢！", "are you a
+	// bot?"): the bot answers it in kind instead of searching the FAQ.
+	SmallTalk SmallTalk
 }
+
+// SmallTalk is the kind of a message that is only small talk.
+type SmallTalk int
+
+// The kinds of small talk; when a message mixes them ("谢谢，再见") the
+// later kind in this list wins.
+const (
+	SmallTalkNone SmallTalk = iota
+	SmallTalkGreeting
+	SmallTalkGoodbye
+	SmallTalkThanks
+	SmallTalkAboutBot
+)
 
 // Detector finds requests for a human and urgent situations in citizens'
 // messages. It is immutable once built and safe for concurrent use.
@@ -141,6 +162,11 @@ const (
 	sigSoon
 	sigSoonExclude
 	sigLater
+	sigGreeting
+	sigThanks
+	sigGoodbye
+	sigAboutBot
+	sigSmallTalkFillers
 	numSigLists
 )
 
@@ -162,6 +188,11 @@ var sigListNames = [numSigLists]string{
 	sigSoon:             "soon_words",
 	sigSoonExclude:      "soon_exclude",
 	sigLater:            "later_words",
+	sigGreeting:         "greeting",
+	sigThanks:           "thanks",
+	sigGoodbye:          "goodbye",
+	sigAboutBot:         "about_bot",
+	sigSmallTalkFillers: "small_talk_fillers",
 }
 
 // sigExclusion maps a list to the list whose matches hide it.
@@ -196,6 +227,11 @@ type signalFile struct {
 	SoonWords        []string            `yaml:"soon_words"`
 	SoonExclude      []string            `yaml:"soon_exclude"`
 	LaterWords       []string            `yaml:"later_words"`
+	Greeting         []string            `yaml:"greeting"`
+	Thanks           []string            `yaml:"thanks"`
+	Goodbye          []string            `yaml:"goodbye"`
+	AboutBot         []string            `yaml:"about_bot"`
+	SmallTalkFillers []string            `yaml:"small_talk_fillers"`
 }
 
 func (f *signalFile) lists() [numSigLists][]string {
@@ -217,6 +253,11 @@ func (f *signalFile) lists() [numSigLists][]string {
 		sigSoon:             f.SoonWords,
 		sigSoonExclude:      f.SoonExclude,
 		sigLater:            f.LaterWords,
+		sigGreeting:         f.Greeting,
+		sigThanks:           f.Thanks,
+		sigGoodbye:          f.Goodbye,
+		sigAboutBot:         f.AboutBot,
+		sigSmallTalkFillers: f.SmallTalkFillers,
 	}
 }
 
@@ -692,6 +733,8 @@ func (d *Detector) Detect(text string) Signals {
 		}
 	}
 
+	s.SmallTalk = d.smallTalk(&t, ms)
+
 	raise := func(u Urgency) { s.Urgency = max(s.Urgency, u) }
 	for _, m := range ms {
 		if m.hidden {
@@ -777,6 +820,38 @@ func (d *Detector) humanAlone(t *sigText, ms []sigMatch) []sigMatch {
 		}
 	}
 	return alone
+}
+
+// smallTalkKind maps the small-talk lists to their kinds.
+var smallTalkKind = map[sigList]SmallTalk{
+	sigGreeting: SmallTalkGreeting, sigGoodbye: SmallTalkGoodbye,
+	sigThanks: SmallTalkThanks, sigAboutBot: SmallTalkAboutBot,
+}
+
+// smallTalk returns the message's small-talk kind when small-talk phrases
+// and fillers are every word of it, SmallTalkNone otherwise.
+func (d *Detector) smallTalk(t *sigText, ms []sigMatch) SmallTalk {
+	kind := SmallTalkNone
+	covered := make([]bool, len(t.runes))
+	for _, m := range ms {
+		k, talk := smallTalkKind[m.list]
+		if !talk && m.list != sigSmallTalkFillers {
+			continue
+		}
+		kind = max(kind, k)
+		for i := m.start; i < m.end; i++ {
+			covered[i] = true
+		}
+	}
+	if kind == SmallTalkNone {
+		return kind
+	}
+	for i, r := range t.runes {
+		if !covered[i] && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return SmallTalkNone
+		}
+	}
+	return kind
 }
 
 // soonFor finds the soon word that makes deadline match m urgent: one in

@@ -492,3 +492,58 @@ func BenchmarkSignalDetect(b *testing.B) {
 		i++
 	}
 }
+
+func TestSignalSmallTalk(t *testing.T) {
+	d := DefaultDetector()
+	for _, tc := range []struct {
+		text string
+		want SmallTalk
+	}{
+		{"你好", SmallTalkGreeting},
+		{"您好！", SmallTalkGreeting},
+		{"老师你好", SmallTalkGreeting},
+		{"在吗？", SmallTalkGreeting},
+		{"hello", SmallTalkGreeting},
+		{"Hi there!", SmallTalkGreeting},
+		{"good morning", SmallTalkGreeting},
+		{"谢谢", SmallTalkThanks},
+		{"谢谢老师！！", SmallTalkThanks},
+		{"好的，明白了", SmallTalkThanks},
+		{"非常感谢您", SmallTalkThanks},
+		{"Thank you so much!", SmallTalkThanks},
+		{"ok thanks", SmallTalkThanks},
+		{"thx", SmallTalkThanks},
+		{"谢谢，再见", SmallTalkThanks},
+		{"再见", SmallTalkGoodbye},
+		{"没事了，拜拜", SmallTalkGoodbye},
+		{"bye", SmallTalkGoodbye},
+		{"that's all", SmallTalkGoodbye},
+		{"你是机器人吗", SmallTalkAboutBot},
+		{"你好，你是谁", SmallTalkAboutBot},
+		{"你能做什么？", SmallTalkAboutBot},
+		{"are you a bot?", SmallTalkAboutBot},
+		{"Who are you", SmallTalkAboutBot},
+		{"what can you do", SmallTalkAboutBot},
+		// Any other word makes it a question.
+		{"你好，老板欠我工资三个月了", SmallTalkNone},
+		{"谢谢，那押金能要回来吗", SmallTalkNone},
+		{"hello, my boss has not paid me", SmallTalkNone},
+		{"thanks, what about overtime?", SmallTalkNone},
+		{"好", SmallTalkNone},
+		{"你喜欢什么颜色", SmallTalkNone},
+		{"help", SmallTalkNone},
+		{"this", SmallTalkNone},
+		{"", SmallTalkNone},
+	} {
+		if got := d.Detect(tc.text).SmallTalk; got != tc.want {
+			t.Errorf("Detect(%q).SmallTalk = %d, want %d", tc.text, got, tc.want)
+		}
+	}
+	// Small talk never hides a request for a person or an urgency.
+	if s := d.Detect("你好，转人工"); !s.WantsHuman || s.SmallTalk != SmallTalkNone {
+		t.Errorf("你好，转人工: %+v", s)
+	}
+	if s := d.Detect("你好，他打我"); s.Urgency != UrgencyViolence || s.SmallTalk != SmallTalkNone {
+		t.Errorf("你好，他打我: %+v", s)
+	}
+}
