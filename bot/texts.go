@@ -37,28 +37,29 @@ type Texts struct {
 	ForgetCancelled string `yaml:"forget_cancelled"`
 	Suggest         string `yaml:"suggest"`
 	Decline         string `yaml:"decline"`
+	Citations       string `yaml:"citations"`
+	Effective       string `yaml:"effective"`
+	Fallback        string `yaml:"fallback"`
+	FeedbackUp      string `yaml:"feedback_up"`
+	FeedbackDown    string `yaml:"feedback_down"`
+	ThanksUp        string `yaml:"thanks_up"`
+	ThanksDown      string `yaml:"thanks_down"`
+	NotText         string `yaml:"not_text"`
+	UnknownCommand  string `yaml:"unknown_command"`
+	Unavailable     string `yaml:"unavailable"`
+	Error           string `yaml:"error"`
+	CommandStart    string `yaml:"command_start"`
+	CommandHelp     string `yaml:"command_help"`
+	CommandTopics   string `yaml:"command_topics"`
+	CommandLang     string `yaml:"command_lang"`
+	CommandForget   string `yaml:"command_forget"`
+
 	// Replies to small talk (see Signals.SmallTalk).
 	SmallTalkGreeting string `yaml:"small_talk_greeting"`
 	SmallTalkThanks   string `yaml:"small_talk_thanks"`
 	SmallTalkGoodbye  string `yaml:"small_talk_goodbye"`
 	SmallTalkAboutBot string `yaml:"small_talk_about_bot"`
 	SmallTalkLawyer   string `yaml:"small_talk_lawyer"`
-	Citations         string `yaml:"citations"`
-	Effective         string `yaml:"effective"`
-	Fallback          string `yaml:"fallback"`
-	FeedbackUp        string `yaml:"feedback_up"`
-	FeedbackDown      string `yaml:"feedback_down"`
-	ThanksUp          string `yaml:"thanks_up"`
-	ThanksDown        string `yaml:"thanks_down"`
-	NotText           string `yaml:"not_text"`
-	UnknownCommand    string `yaml:"unknown_command"`
-	Unavailable       string `yaml:"unavailable"`
-	Error             string `yaml:"error"`
-	CommandStart      string `yaml:"command_start"`
-	CommandHelp       string `yaml:"command_help"`
-	CommandTopics     string `yaml:"command_topics"`
-	CommandLang       string `yaml:"command_lang"`
-	CommandForget     string `yaml:"command_forget"`
 
 	// The handoff to the duty lawyer.
 	CommandLawyer       string `yaml:"command_lawyer"`
