@@ -386,10 +386,15 @@ func CheckEntry(le LocatedEntry, categories map[string]bool, now time.Time) Prob
 
 // CheckSharedQuestions warns of a question that two published entries both
 // list (ignoring case, spaces and punctuation): the search cannot tell them
-// apart on it, so citizens asking it get a choice instead of an answer.
+// apart on it, so citizens asking it get a choice instead of an answer. A
+// question an entry lists twice is reported too (a slip of editing).
 func CheckSharedQuestions(entries []LocatedEntry) Problems {
 	var ps Problems
-	first := map[string]LocatedEntry{}
+	type listed struct {
+		le LocatedEntry
+		i  int
+	}
+	first := map[string]listed{}
 	for _, le := range entries {
 		e := le.Entry
 		if e.Status != Published {
@@ -399,14 +404,16 @@ func CheckSharedQuestions(entries []LocatedEntry) Problems {
 			for i, q := range e.Text[lang].Questions {
 				key := lang + "\x00" + questionKey(q)
 				prev, ok := first[key]
-				switch {
-				case !ok:
-					first[key] = le
-				case prev.Entry.ID != e.ID:
-					f := fmt.Sprintf("text.%s.questions[%d]", lang, i)
-					ps = append(ps, Problem{File: le.File, Line: le.fieldLine("text." + lang + ".questions"), Field: f, ID: e.ID, Warning: true,
-						Msg: fmt.Sprintf("question %q is also a question of %s (%s:%d)", q, prev.Entry.ID, prev.File, prev.Line)})
+				if !ok {
+					first[key] = listed{le, i}
+					continue
 				}
+				f := fmt.Sprintf("text.%s.questions[%d]", lang, i)
+				msg := fmt.Sprintf("question %q is also a question of %s (%s:%d)", q, prev.le.Entry.ID, prev.le.File, prev.le.Line)
+				if prev.le.Entry.ID == e.ID {
+					msg = fmt.Sprintf("question %q is listed twice (also questions[%d])", q, prev.i)
+				}
+				ps = append(ps, Problem{File: le.File, Line: le.fieldLine("text." + lang + ".questions"), Field: f, ID: e.ID, Warning: true, Msg: msg})
 			}
 		}
 	}

@@ -108,6 +108,24 @@ func TestLoadFSDuplicateID(t *testing.T) {
 	}
 }
 
+func TestLoadFSWarnsOfQuestionListedTwice(t *testing.T) {
+	twice := strings.Replace(goodEntry, "questions: [单位拖欠工资怎么办？]", "questions: [单位拖欠工资怎么办？, 单位拖欠工资，怎么办]", 1)
+	if twice == goodEntry {
+		t.Fatal("test entry has no such question")
+	}
+	fsys := fstest.MapFS{
+		"categories.yaml":  {Data: []byte(testCategories)},
+		"labor/wages.yaml": {Data: []byte(twice)},
+	}
+	_, problems, err := LoadFS(fsys, testNow)
+	if err != nil {
+		t.Fatalf("LoadFS: %v (a repeated question is a warning, not an error)", err)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].String(), "text.zh.questions[1]") || !strings.Contains(problems[0].String(), "listed twice (also questions[0])") {
+		t.Fatalf("problems = %v, want one warning about questions[1]", problems)
+	}
+}
+
 func TestLoadFSWarnsOfSharedQuestions(t *testing.T) {
 	other := strings.NewReplacer("labor-wages-unpaid", "labor-wages-late", "单位拖欠工资怎么办？", "单位拖欠工资 怎么办", "My employer has not paid my wages.", "Were my wages paid late").Replace(goodEntry)
 	fsys := fstest.MapFS{
