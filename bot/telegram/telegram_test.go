@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/legalbot/legalbot/bot"
 	"github.com/legalbot/legalbot/bot/telegram"
@@ -21,6 +22,7 @@ import (
 	"github.com/legalbot/legalbot/internal/telegramtest"
 	"github.com/legalbot/legalbot/knowledge"
 	"github.com/legalbot/legalbot/store"
+	"github.com/redis/go-redis/v9"
 )
 
 const wait = 10 * time.Second
@@ -298,6 +300,30 @@ func TestReplicasTakeTurnsOnAChat(t *testing.T) {
 	want := slices.Sorted(slices.Values(questions))
 	if !slices.Equal(got, want) {
 		t.Errorf("session kept %d of %d turns: %q", len(got), len(questions), got)
+	}
+}
+
+// Redis going away mid-conversation degrades the bot, it does not silence
+// it: the update claim, the chat lock and the session all fail, and the
+// citizen is still answered.
+func TestRedisOutageStillAnswers(t *testing.T) {
+	m := miniredis.RunT(t)
+	rdb := &redistest.Redis{Client: redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1}), Mini: m}
+	t.Cleanup(func() { rdb.Client.Close() })
+	srv := telegramtest.NewServer(t)
+	ch := newChannel(t, srv, realEngine(t, rdb), rdb)
+	poll(t, ch)
+	chat := redistest.ID()
+	user := telegramtest.User(chat, "Li", "", "zh")
+	ids := newUpdates()
+	srv.PushUpdate(ids.number(telegramtest.TextUpdate(chat, user, "老板拖欠工资三个月不给怎么办")))
+	srv.WaitMessages(t, chat, 1, wait)
+
+	m.Close()
+	srv.PushUpdate(ids.number(telegramtest.TextUpdate(chat, user, "没签劳动合同能要双倍工资吗")))
+	ms := srv.WaitMessages(t, chat, 2, wait)
+	if got := ms[len(ms)-1].Plain; !strings.Contains(got, "二倍的工资") {
+		t.Errorf("reply during the outage: %q, want the written-contract answer", got)
 	}
 }
 
