@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/legalbot/legalbot/handoff"
@@ -33,10 +36,87 @@ type Outbox interface {
 // Handoff is what the engine needs to hand citizens to lawyers. A nil
 // Handoff in Config turns the feature off: no lawyer is offered.
 type Handoff struct {
+	// Roster is the roster at start; UseRoster and ReloadRoster put a new
+	// one in force while the bot runs.
 	Roster  *handoff.Roster
 	Cases   *store.Cases
 	Signals *Detector
+
+	mu   sync.RWMutex
+	live *handoff.Roster // nil: Roster
+	doc  []byte          // the document live was built from
 }
+
+// CurrentRoster returns the roster in force.
+func (h *Handoff) CurrentRoster() *handoff.Roster {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.live != nil {
+		return h.live
+	}
+	return h.Roster
+}
+
+// UseRoster puts the roster of a document (see handoff.Doc) in force. An
+// invalid document is an error and changes nothing.
+func (h *Handoff) UseRoster(doc []byte) error {
+	r, _, err := handoff.FromDoc(doc)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.live, h.doc = r, slices.Clone(doc)
+	h.mu.Unlock()
+	return nil
+}
+
+// ReloadRoster puts the roster document stored in Redis in force if it
+// differs from the one in force, and reports whether it did. An invalid
+// document is an error; the roster in force stays.
+func (h *Handoff) ReloadRoster(ctx context.Context) (bool, error) {
+	doc, err := h.Cases.Roster(ctx)
+	if err != nil {
+		return false, err
+	}
+	h.mu.RLock()
+	same := bytes.Equal(doc, h.doc)
+	h.mu.RUnlock()
+	if same || len(doc) == 0 {
+		return false, nil
+	}
+	if err := h.UseRoster(doc); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// WatchRoster reloads the roster from Redis every interval until ctx ends,
+// so that a roster applied with "legalbot roster apply" reaches every
+// replica without a restart.
+func (e *Engine) WatchRoster(ctx context.Context, every time.Duration) {
+	if e.cfg.Handoff == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed, err := e.cfg.Handoff.ReloadRoster(ctx)
+		switch {
+		case err != nil:
+			e.cfg.Log.Warn("roster not reloaded; the one in force stays", "err", err)
+		case changed:
+			e.cfg.Log.Info("new roster in force", "lawyers", len(e.roster().Lawyers()))
+		}
+	}
+}
+
+// roster returns the roster in force.
+func (e *Engine) roster() *handoff.Roster { return e.cfg.Handoff.CurrentRoster() }
 
 // SetOutbox connects the engine to the channel that delivers messages to
 // other chats. It must be called before the engine handles messages when a
@@ -84,7 +164,7 @@ func (e *Engine) offerButton(c *turn, urgent bool) []Button {
 func (e *Engine) emergencyReply(c *turn) Reply {
 	numbers := e.cfg.Emergency
 	if len(numbers) == 0 && e.cfg.Handoff != nil {
-		numbers = e.cfg.Handoff.Roster.Emergency()
+		numbers = e.roster().Emergency()
 	}
 	var lines []string
 	for _, n := range numbers {
@@ -281,7 +361,7 @@ func (e *Engine) submitIntake(ctx context.Context, c *turn) (Response, error) {
 		return e.createCase(ctx, c, true)
 	}
 	c.sess.StateData["step"] = stepLeave
-	roster := e.cfg.Handoff.Roster
+	roster := e.roster()
 	text := c.texts.NoOneOnDutyNoShift
 	if next, ok := roster.NextShiftStart(e.cfg.Now()); ok {
 		text = fill(c.texts.NoOneOnDuty, "next", formatShift(next.In(roster.Location()), c.lang))
@@ -305,7 +385,7 @@ func (e *Engine) matchingOnDuty(ctx context.Context, lang, category string) []ha
 	if err != nil {
 		e.cfg.Log.Warn("read duty states", "err", err)
 	}
-	r := e.cfg.Handoff.Roster
+	r := e.roster()
 	return r.Match(r.OnDuty(e.cfg.Now(), duty), lang, category)
 }
 
@@ -325,11 +405,11 @@ func (e *Engine) createCase(ctx context.Context, c *turn, notify bool) (Response
 	// The claim clock starts now, or, out of hours, when the next shift does.
 	start := e.cfg.Now()
 	if !notify {
-		if next, ok := e.cfg.Handoff.Roster.NextShiftStart(start); ok {
+		if next, ok := e.roster().NextShiftStart(start); ok {
 			start = next
 		}
 	}
-	sla := start.Add(e.cfg.Handoff.Roster.ClaimWithin())
+	sla := start.Add(e.roster().ClaimWithin())
 	if err := e.cfg.Handoff.Cases.Create(ctx, cs, sla); err != nil {
 		return Response{}, err
 	}

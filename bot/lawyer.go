@@ -46,7 +46,7 @@ func (e *Engine) outcomeText(t *Texts, o string) string {
 // lawyerTexts are the texts in a lawyer's first language.
 func (e *Engine) lawyerTexts(id int64) *Texts {
 	if e.cfg.Handoff != nil {
-		if l, ok := e.cfg.Handoff.Roster.Lawyer(id); ok && len(l.Languages) > 0 {
+		if l, ok := e.roster().Lawyer(id); ok && len(l.Languages) > 0 {
 			return e.cfg.Texts.For(l.Languages[0])
 		}
 	}
@@ -58,7 +58,7 @@ func (e *Engine) asLawyer(c *turn) (handoff.Lawyer, bool) {
 	if !e.handoffOn() {
 		return handoff.Lawyer{}, false
 	}
-	return e.cfg.Handoff.Roster.Lawyer(userID(c.in.Citizen))
+	return e.roster().Lawyer(userID(c.in.Citizen))
 }
 
 // dispatchLawyer handles what a lawyer sends. It reports false for what is
@@ -241,7 +241,7 @@ func (e *Engine) take(ctx context.Context, c *turn, l handoff.Lawyer, id string,
 		return e.lawyerSays(button, c.texts.LawyerUnknownCase), nil
 	case store.AlreadyTaken:
 		name := ""
-		if o, ok := e.cfg.Handoff.Roster.Lawyer(owner); ok {
+		if o, ok := e.roster().Lawyer(owner); ok {
 			name = o.Name
 		}
 		if owner == l.ID {
@@ -409,7 +409,7 @@ func (e *Engine) transfer(ctx context.Context, c *turn, l handoff.Lawyer, arg st
 		return Response{Replies: []Reply{{Text: c.texts.LawyerNotYours}}}, nil
 	}
 	if strings.EqualFold(f[1], "queue") {
-		ok, err := e.cfg.Handoff.Cases.Requeue(ctx, cs, l.ID, e.cfg.Now().Add(e.cfg.Handoff.Roster.ClaimWithin()))
+		ok, err := e.cfg.Handoff.Cases.Requeue(ctx, cs, l.ID, e.cfg.Now().Add(e.roster().ClaimWithin()))
 		if err != nil || !ok {
 			return Response{Replies: []Reply{{Text: c.texts.LawyerNotYours}}}, err
 		}
@@ -425,7 +425,7 @@ func (e *Engine) transfer(ctx context.Context, c *turn, l handoff.Lawyer, arg st
 		return Response{Replies: []Reply{{Text: fill(c.texts.LawyerRequeued, "case", cs.ID)}}}, nil
 	}
 	toID, _ := strconv.ParseInt(f[1], 10, 64)
-	to, ok := e.cfg.Handoff.Roster.Lawyer(toID)
+	to, ok := e.roster().Lawyer(toID)
 	if !ok || to.ID == l.ID {
 		return Response{Replies: []Reply{{Text: c.texts.LawyerUsageTransfer}}}, nil
 	}
@@ -442,7 +442,7 @@ func (e *Engine) transfer(ctx context.Context, c *turn, l handoff.Lawyer, arg st
 		var hist []string
 		for _, ln := range lines {
 			if ln.Kind == "text" || ln.Kind == "note" || ln.Kind == "media" {
-				hist = append(hist, ln.At.In(e.cfg.Handoff.Roster.Location()).Format("01-02 15:04")+" "+who(ln.From, tt)+": "+ln.Text)
+				hist = append(hist, ln.At.In(e.roster().Location()).Format("01-02 15:04")+" "+who(ln.From, tt)+": "+ln.Text)
 			}
 		}
 		card.Text += "\n\n" + strings.Join(hist, "\n")
@@ -581,7 +581,7 @@ func (e *Engine) escalate(ctx context.Context, id string) {
 	cs.Escalations++
 	e.cfg.Handoff.Cases.SetFields(ctx, id, map[string]any{"escalations": cs.Escalations})
 	e.retireNotifications(ctx, cs, "…")
-	r := e.cfg.Handoff.Roster
+	r := e.roster()
 	duty, _ := e.cfg.Handoff.Cases.Duty(ctx)
 	all := r.OnDuty(e.cfg.Now(), duty)
 	e.notifyLawyers(ctx, cs, r.Match(all, cs.Lang, ""))
@@ -607,7 +607,7 @@ func (e *Engine) announceShifts(ctx context.Context) {
 	if err != nil || len(ids) == 0 {
 		return
 	}
-	r := e.cfg.Handoff.Roster
+	r := e.roster()
 	now := e.cfg.Now()
 	for _, l := range r.Lawyers() {
 		// Scheduled now but not a minute ago: the shift just started.

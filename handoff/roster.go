@@ -3,7 +3,8 @@
 //
 // The Roster (roster.go) says who the lawyers and supervisors are, when each
 // lawyer is on duty, and which lawyers suit a case. The roster is built once
-// from the configuration and never changes, so it is safe for concurrent use.
+// from the configuration (or a roster document, doc.go) and never changes,
+// so it is safe for concurrent use; a new roster replaces it whole.
 // It keeps no state of its own: a lawyer's manual /onduty and /offduty are
 // stored elsewhere and passed in. The package knows nothing about Telegram or
 // Redis.

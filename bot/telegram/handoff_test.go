@@ -55,9 +55,10 @@ type office struct {
 }
 
 type replica struct {
-	engine *bot.Engine
-	ch     *telegram.Channel
-	url    string
+	engine  *bot.Engine
+	handoff *bot.Handoff
+	ch      *telegram.Channel
+	url     string
 }
 
 var allWeek = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
@@ -98,18 +99,19 @@ func (o *office) addReplica() *replica {
 	}
 	lex, _ := knowledge.LoadLexicon(knowledge.BuiltinFS())
 	texts, _ := bot.DefaultCatalog(map[string]string{"hotline": "12348", "service": "", "retention": "30"})
+	ho := &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, o.name, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()}
 	engine := bot.New(bot.Config{
 		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(lex)),
 		Policy:   bot.PolicyOf(config.Default().Policy),
 		Sessions: store.NewSessions(o.rdb.Client, 30*24*time.Hour, o.clock.Now),
 		Texts:    texts, Now: o.clock.Now,
-		Handoff: &bot.Handoff{Roster: roster, Cases: store.NewCases(o.rdb.Client, o.name, 30*24*time.Hour, o.clock.Now), Signals: bot.DefaultDetector()},
+		Handoff: ho,
 	})
 	ch := newChannel(t, o.srv, engine, o.rdb)
 	engine.SetOutbox(ch)
 	hook := httptest.NewServer(ch.WebhookHandler(o.secret))
 	t.Cleanup(hook.Close)
-	r := &replica{engine: engine, ch: ch, url: hook.URL}
+	r := &replica{engine: engine, handoff: ho, ch: ch, url: hook.URL}
 	o.replicas = append(o.replicas, r)
 	return r
 }
@@ -679,5 +681,60 @@ func TestForgetDuringCase(t *testing.T) {
 	}
 	if n, _ := o.rdb.Client.Exists(context.Background(), "legalbot:v1:{"+o.name+"}:transcript:"+id).Result(); n != 0 {
 		t.Error("transcript kept after /forget")
+	}
+}
+
+// A roster applied while the bot runs (legalbot roster apply writes it to
+// Redis) is put in force by every replica without a restart; an invalid one
+// is refused and the roster in force stays.
+func TestRosterAppliedWithoutRestart(t *testing.T) {
+	o := newOffice(t, 2, time.Now(), nil)
+	ctx := context.Background()
+	newcomer := o.person(redistest.ID(), "zh")
+	queue := func(r *replica) string {
+		t.Helper()
+		before := len(o.srv.MessagesTo(newcomer.id))
+		o.deliver(r, telegramtest.TextUpdate(newcomer.id, newcomer.user, "/queue"))
+		return texts(o.srv.WaitMessages(t, newcomer.id, before+1, wait)[before:])
+	}
+	for _, r := range o.replicas {
+		if got := queue(r); !strings.Contains(got, "不对您开放") {
+			t.Fatalf("a stranger saw the queue: %s", got)
+		}
+	}
+	h := o.roster
+	h.Lawyers = append(append([]config.LawyerConfig(nil), h.Lawyers...), config.LawyerConfig{TelegramID: newcomer.id, Name: "赵律师",
+		Languages: []string{"zh"}, Shifts: []config.ShiftConfig{{Days: allWeek, From: "00:00", To: "24:00"}}})
+	doc, err := handoff.Doc(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.cases().SaveRoster(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range o.replicas {
+		if changed, err := r.handoff.ReloadRoster(ctx); !changed || err != nil {
+			t.Fatalf("replica %d: reload changed=%v err=%v", i, changed, err)
+		}
+		if changed, _ := r.handoff.ReloadRoster(ctx); changed {
+			t.Errorf("replica %d: the same roster reloaded twice", i)
+		}
+		if got := queue(r); !strings.Contains(got, "目前没有排队的案件") {
+			t.Errorf("replica %d: the new lawyer's /queue: %s", i, got)
+		}
+	}
+	bad := h
+	bad.Timezone = "Mars/Olympus_Mons"
+	if doc, err = handoff.Doc(bad); err != nil {
+		t.Fatal(err)
+	}
+	o.cases().SaveRoster(ctx, doc)
+	for i, r := range o.replicas {
+		if changed, err := r.handoff.ReloadRoster(ctx); changed || err == nil {
+			t.Errorf("replica %d: invalid roster: changed=%v err=%v", i, changed, err)
+		}
+		if got := queue(r); !strings.Contains(got, "目前没有排队的案件") {
+			t.Errorf("replica %d: the roster in force was lost: %s", i, got)
+		}
 	}
 }

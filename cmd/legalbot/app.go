@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,15 +30,15 @@ type app struct {
 	index    *knowledge.Index
 	sessions *store.Sessions
 	engine   *bot.Engine
-	roster   *handoff.Roster // nil when no lawyers are configured
 }
 
 // newHandoff seeds the roster of the configuration into Redis and builds
-// the handoff from the roster stored there, so that every replica (and,
-// later, an admin console) works from the same roster.
+// the handoff from the roster stored there, so that every replica works
+// from the same roster; "legalbot roster apply" replaces it while they run
+// (Engine.WatchRoster).
 func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, retention time.Duration) (*bot.Handoff, error) {
 	cases := store.NewCases(rdb, "", retention, time.Now)
-	doc, err := json.Marshal(cfg.Handoff)
+	doc, err := handoff.Doc(cfg.Handoff)
 	if err != nil {
 		return nil, err
 	}
@@ -49,15 +48,12 @@ func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClien
 	if doc, err = cases.Roster(ctx); err != nil {
 		return nil, fmt.Errorf("load roster: %w", err)
 	}
-	var h config.Handoff
-	if err := json.Unmarshal(doc, &h); err != nil {
-		return nil, fmt.Errorf("load roster: %w", err)
-	}
-	roster, err := handoff.NewRoster(h)
-	if err != nil {
+	ho := &bot.Handoff{Cases: cases, Signals: bot.DefaultDetector()}
+	if err := ho.UseRoster(doc); err != nil {
 		return nil, fmt.Errorf("roster: %w", err)
 	}
-	return &bot.Handoff{Roster: roster, Cases: cases, Signals: bot.DefaultDetector()}, nil
+	ho.Roster = ho.CurrentRoster()
+	return ho, nil
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -121,7 +117,6 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 			a.Close()
 			return nil, err
 		}
-		a.roster = ho.Roster
 	}
 	var laws bot.Statutes
 	if dir := cfg.Knowledge.StatutesDir; dir != "" {

@@ -21,6 +21,7 @@ Usage:
   legalbot serve      run the bot on Telegram (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)
   legalbot chat       talk to the bot on the terminal (each line is a message; EOF ends)
   legalbot kb ...     validate, import, export and evaluate the knowledge base (legalbot kb --help)
+  legalbot roster ... put a changed duty roster in force without a restart (legalbot roster --help)
 
 Every command reads its settings from the environment (see README.md, or
 legalbot COMMAND --help); LEGALBOT_CONFIG names an optional YAML file.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runChat(ctx, rest, getenv, stdin, stdout, stderr, false)
 	case "kb":
 		return runKB(ctx, rest, getenv, stdin, stdout, stderr)
+	case "roster":
+		return runRoster(ctx, rest, getenv, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "legalbot: unknown command %q\n\n%s", cmd, usage)
 		return errUsage

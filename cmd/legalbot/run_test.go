@@ -65,7 +65,7 @@ func TestRunWithoutConfigurationChats(t *testing.T) {
 }
 
 func TestRunHelp(t *testing.T) {
-	for _, args := range [][]string{{"legalbot", "--help"}, {"legalbot", "serve", "--help"}, {"legalbot", "chat", "--help"}, {"legalbot", "kb", "--help"}} {
+	for _, args := range [][]string{{"legalbot", "--help"}, {"legalbot", "serve", "--help"}, {"legalbot", "chat", "--help"}, {"legalbot", "kb", "--help"}, {"legalbot", "roster", "--help"}, {"legalbot", "roster", "apply", "--help"}} {
 		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if err := run(context.Background(), args, env(), strings.NewReader(""), &stdout, &stderr); err != nil {

@@ -34,6 +34,10 @@ const updateClaimTTL = 24 * time.Hour
 // timerInterval is how often a replica looks for due handoff timers.
 const timerInterval = 5 * time.Second
 
+// rosterInterval is how often a replica looks for a new roster in Redis
+// ("legalbot roster apply").
+const rosterInterval = 30 * time.Second
+
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	if err := parseFlags(fs, args, serveSummary, true, stdout, stderr); err != nil {
@@ -116,6 +120,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	timersDone := make(chan struct{})
 	go func() { a.engine.RunTimers(intake, timerInterval); close(timersDone) }()
+	go a.engine.WatchRoster(intake, rosterInterval)
 	log.Info("legalbot serving", "mode", mode, "bot", ch.Username(), "http", ln.Addr().String(),
 		"entries", a.index.Len())
 
