@@ -97,14 +97,7 @@ func (e *Engine) WatchRoster(ctx context.Context, every time.Duration) {
 	if e.cfg.Handoff == nil {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	reload := func() {
 		changed, err := e.cfg.Handoff.ReloadRoster(ctx)
 		switch {
 		case err != nil:
@@ -113,6 +106,7 @@ func (e *Engine) WatchRoster(ctx context.Context, every time.Duration) {
 			e.cfg.Log.Info("new roster in force", "lawyers", len(e.roster().Lawyers()))
 		}
 	}
+	repeat(ctx, every, reload)
 }
 
 // roster returns the roster in force.

@@ -625,6 +625,15 @@ func (e *Engine) announceShifts(ctx context.Context) {
 
 // RunTimers calls Tick every interval until ctx ends.
 func (e *Engine) RunTimers(ctx context.Context, interval time.Duration) {
+	repeat(ctx, interval, func() {
+		if err := e.Tick(ctx); err != nil {
+			e.cfg.Log.Warn("handoff tick", "err", err)
+		}
+	})
+}
+
+// repeat calls f every interval until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, f func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -632,9 +641,7 @@ func (e *Engine) RunTimers(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := e.Tick(ctx); err != nil {
-				e.cfg.Log.Warn("handoff tick", "err", err)
-			}
+			f()
 		}
 	}
 }

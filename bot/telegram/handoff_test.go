@@ -738,3 +738,24 @@ func TestRosterAppliedWithoutRestart(t *testing.T) {
 		}
 	}
 }
+
+// WatchRoster finds a newly applied roster by itself.
+func TestWatchRosterPicksUpAppliedRoster(t *testing.T) {
+	o := newOffice(t, 1, time.Now(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { o.replicas[0].engine.WatchRoster(ctx, 10*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := o.roster
+	newID := redistest.ID()
+	h.Supervisors = append([]int64{newID}, h.Supervisors...)
+	doc, _ := handoff.Doc(h)
+	o.cases().SaveRoster(ctx, doc)
+	deadline := time.Now().Add(wait)
+	for !o.replicas[0].handoff.CurrentRoster().IsSupervisor(newID) {
+		if time.Now().After(deadline) {
+			t.Fatal("the applied roster was not put in force")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
