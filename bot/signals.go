@@ -803,12 +803,20 @@ func (d *Detector) humanAlone(t *sigText, ms []sigMatch) []sigMatch {
 			alone = append(alone, m)
 		}
 	}
-	if len(alone) == 0 {
+	if len(alone) == 0 || !everyWord(t, ms, func(m sigMatch) bool {
+		return (m.list == sigHumanAlone && !m.hidden) || m.list == sigHumanFillers
+	}) {
 		return nil
 	}
+	return alone
+}
+
+// everyWord reports whether the matches that pass keep cover every letter
+// and digit of the message.
+func everyWord(t *sigText, ms []sigMatch, keep func(sigMatch) bool) bool {
 	covered := make([]bool, len(t.runes))
 	for _, m := range ms {
-		if (m.list == sigHumanAlone && !m.hidden) || m.list == sigHumanFillers {
+		if keep(m) {
 			for k := m.start; k < m.end; k++ {
 				covered[k] = true
 			}
@@ -816,10 +824,10 @@ func (d *Detector) humanAlone(t *sigText, ms []sigMatch) []sigMatch {
 	}
 	for k, r := range t.runes {
 		if !covered[k] && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return nil
+			return false
 		}
 	}
-	return alone
+	return true
 }
 
 // smallTalkKind maps the small-talk lists to their kinds.
@@ -832,24 +840,14 @@ var smallTalkKind = map[sigList]SmallTalk{
 // and fillers are every word of it, SmallTalkNone otherwise.
 func (d *Detector) smallTalk(t *sigText, ms []sigMatch) SmallTalk {
 	kind := SmallTalkNone
-	covered := make([]bool, len(t.runes))
 	for _, m := range ms {
-		k, talk := smallTalkKind[m.list]
-		if !talk && m.list != sigSmallTalkFillers {
-			continue
-		}
-		kind = max(kind, k)
-		for i := m.start; i < m.end; i++ {
-			covered[i] = true
-		}
+		kind = max(kind, smallTalkKind[m.list])
 	}
-	if kind == SmallTalkNone {
-		return kind
-	}
-	for i, r := range t.runes {
-		if !covered[i] && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return SmallTalkNone
-		}
+	if kind == SmallTalkNone || !everyWord(t, ms, func(m sigMatch) bool {
+		_, talk := smallTalkKind[m.list]
+		return talk || m.list == sigSmallTalkFillers
+	}) {
+		return SmallTalkNone
 	}
 	return kind
 }
