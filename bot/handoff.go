@@ -36,8 +36,8 @@ type Outbox interface {
 // Handoff is what the engine needs to hand citizens to lawyers. A nil
 // Handoff in Config turns the feature off: no lawyer is offered.
 type Handoff struct {
-	// Roster is the roster at start; UseRoster and ReloadRoster put a new
-	// one in force while the bot runs.
+	// Roster is the roster at start (or nil when UseRoster gives the first);
+	// UseRoster and ReloadRoster put a new one in force while the bot runs.
 	Roster  *handoff.Roster
 	Cases   *store.Cases
 	Signals *Detector

@@ -91,6 +91,10 @@ type Channel struct {
 // channelName is the channel's name in update claims.
 const channelName = "tg"
 
+// botKey names this bot in update claims and chat locks ("tg:<bot id>"):
+// update ids and chats are only unique per bot.
+func (c *Channel) botKey() string { return channelName + ":" + strconv.FormatInt(c.api.Self.ID, 10) }
+
 // ErrClosed is returned when an update arrives after Close.
 var ErrClosed = errors.New("telegram channel closed")
 
@@ -203,7 +207,7 @@ func (c *Channel) work(q <-chan tgbotapi.Update) {
 // process handles one update, once across redeliveries and replicas.
 func (c *Channel) process(ctx context.Context, u tgbotapi.Update) {
 	log := c.log.With("update_id", u.UpdateID, "chat_id", chatOf(u))
-	first, err := c.claims.Claim(ctx, channelName+":"+strconv.FormatInt(c.api.Self.ID, 10), int64(u.UpdateID))
+	first, err := c.claims.Claim(ctx, c.botKey(), int64(u.UpdateID))
 	if err != nil {
 		// Redis is down: answering twice is better than not answering.
 		log.Warn("cannot claim update; processing it anyway", "err", err)
@@ -218,7 +222,7 @@ func (c *Channel) process(ctx context.Context, u tgbotapi.Update) {
 		// finish this chat's previous update, then go ahead: a reply that
 		// may race is better than none.
 		lctx, cancel := context.WithTimeout(ctx, c.opts.HandleTimeout/2)
-		unlock, err := c.opts.Locks.Lock(lctx, channelName+":"+strconv.FormatInt(c.api.Self.ID, 10), chat, c.opts.HandleTimeout)
+		unlock, err := c.opts.Locks.Lock(lctx, c.botKey(), chat, c.opts.HandleTimeout)
 		cancel()
 		if err != nil {
 			log.Warn("cannot lock the chat; handling the update anyway", "err", err)

@@ -52,7 +52,6 @@ func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClien
 	if err := ho.UseRoster(doc); err != nil {
 		return nil, fmt.Errorf("roster: %w", err)
 	}
-	ho.Roster = ho.CurrentRoster()
 	return ho, nil
 }
 

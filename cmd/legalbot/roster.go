@@ -14,11 +14,11 @@ import (
 	"github.com/legalbot/legalbot/store"
 )
 
-const rosterUsage = `Usage: legalbot roster COMMAND
+var rosterUsage = `Usage: legalbot roster COMMAND
 
 The duty roster (the handoff section of LEGALBOT_CONFIG) lives in the Redis
 that the replicas share (REDIS_URL); each replica looks for a new one every
-30 seconds, so a changed roster needs no restart.
+` + rosterInterval.String() + `, so a changed roster needs no restart.
 
 Commands:
   apply   check the handoff section of LEGALBOT_CONFIG and put it in force
@@ -62,25 +62,36 @@ func runRoster(ctx context.Context, args []string, getenv func(string) string, s
 	defer rdb.Close()
 	cases := store.NewCases(rdb, "", time.Duration(cfg.Session.Retention), time.Now)
 	if args[0] == "show" {
-		doc, err := cases.Roster(ctx)
-		if err != nil {
-			return err
-		}
-		if len(doc) == 0 {
-			return fmt.Errorf("no roster in force on REDIS_URL (a replica with lawyers configured, or roster apply, puts one there)")
-		}
-		_, h, err := handoff.FromDoc(doc)
-		if err != nil {
-			return fmt.Errorf("the roster in force is invalid: %w", err)
-		}
-		out, err := yaml.Marshal(map[string]config.Handoff{"handoff": h})
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(out)
+		return showRoster(ctx, cases, stdout)
+	}
+	return applyRoster(ctx, cases, cfg.Handoff, stdout)
+}
+
+// showRoster prints the roster in force as the handoff section of a
+// configuration file.
+func showRoster(ctx context.Context, cases *store.Cases, stdout io.Writer) error {
+	doc, err := cases.Roster(ctx)
+	if err != nil {
 		return err
 	}
-	doc, err := handoff.Doc(cfg.Handoff)
+	if len(doc) == 0 {
+		return fmt.Errorf("no roster in force on REDIS_URL (a replica with lawyers configured, or roster apply, puts one there)")
+	}
+	_, h, err := handoff.FromDoc(doc)
+	if err != nil {
+		return fmt.Errorf("the roster in force is invalid: %w", err)
+	}
+	out, err := yaml.Marshal(map[string]config.Handoff{"handoff": h})
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}
+
+// applyRoster checks h and puts it in force for the replicas.
+func applyRoster(ctx context.Context, cases *store.Cases, h config.Handoff, stdout io.Writer) error {
+	doc, err := handoff.Doc(h)
 	if err != nil {
 		return err
 	}
