@@ -34,7 +34,8 @@ type Outbox interface {
 }
 
 // Handoff is what the engine needs to hand citizens to lawyers. A nil
-// Handoff in Config turns the feature off: no lawyer is offered.
+// Handoff in Config, or a roster without lawyers, turns the feature off: no
+// lawyer is offered.
 type Handoff struct {
 	// Roster is the roster at start (or nil when UseRoster gives the first);
 	// UseRoster and ReloadRoster put a new one in force while the bot runs.
@@ -133,7 +134,12 @@ const (
 	stepLeave    = "leave" // nobody on duty: keep the case in the queue?
 )
 
-func (e *Engine) handoffOn() bool { return e.cfg.Handoff != nil && e.outbox != nil }
+// handoffOn reports whether citizens can be handed to a lawyer: a channel
+// delivers to lawyers and the roster in force has some (a roster applied
+// while the bot runs may add the first or remove the last).
+func (e *Engine) handoffOn() bool {
+	return e.cfg.Handoff != nil && e.outbox != nil && e.roster().HasLawyers()
+}
 
 // address is a citizen's or lawyer's channel address; the numeric part of
 // "tg:1001" is the Telegram user id, which the roster uses.

@@ -168,6 +168,9 @@ func (r *Roster) Lawyer(id int64) (Lawyer, bool) {
 	return r.lawyers[i].clone(), true
 }
 
+// HasLawyers reports whether the roster has any lawyer.
+func (r *Roster) HasLawyers() bool { return len(r.lawyers) > 0 }
+
 // Lawyers returns every lawyer on the roster, in configuration order. The
 // caller owns the returned slice.
 func (r *Roster) Lawyers() []Lawyer {

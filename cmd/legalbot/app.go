@@ -32,21 +32,31 @@ type app struct {
 	engine   *bot.Engine
 }
 
-// newHandoff seeds the roster of the configuration into Redis and builds
-// the handoff from the roster stored there, so that every replica works
-// from the same roster; "legalbot roster apply" replaces it while they run
-// (Engine.WatchRoster).
-func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, retention time.Duration) (*bot.Handoff, error) {
+// newHandoff builds the handoff from the roster in Redis, so that every
+// replica works from the same roster; "legalbot roster apply" replaces it
+// while they run (Engine.WatchRoster). A configuration with lawyers seeds
+// its roster first. One without lawyers takes the roster Redis has, if
+// any, and otherwise starts with none: the handoff is off until a roster
+// with lawyers is applied, with no restart.
+func newHandoff(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, retention time.Duration, log *slog.Logger) (*bot.Handoff, error) {
 	cases := store.NewCases(rdb, "", retention, time.Now)
 	doc, err := handoff.Doc(cfg.Handoff)
 	if err != nil {
 		return nil, err
 	}
-	if err := cases.SaveRoster(ctx, doc); err != nil {
-		return nil, fmt.Errorf("seed roster: %w", err)
+	if len(cfg.Handoff.Lawyers) > 0 {
+		if err := cases.SaveRoster(ctx, doc); err != nil {
+			return nil, fmt.Errorf("seed roster: %w", err)
+		}
 	}
-	if doc, err = cases.Roster(ctx); err != nil {
+	switch stored, err := cases.Roster(ctx); {
+	case err != nil && len(cfg.Handoff.Lawyers) > 0:
 		return nil, fmt.Errorf("load roster: %w", err)
+	case err != nil:
+		// Nothing to hand off yet; the roster watch retries.
+		log.Warn("roster not loaded; the handoff stays off until it is", "err", err)
+	case len(stored) > 0:
+		doc = stored
 	}
 	ho := &bot.Handoff{Cases: cases, Signals: bot.DefaultDetector()}
 	if err := ho.UseRoster(doc); err != nil {
@@ -110,12 +120,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	a.sessions = store.NewSessions(a.rdb, retention, time.Now)
-	var ho *bot.Handoff
-	if len(cfg.Handoff.Lawyers) > 0 {
-		if ho, err = newHandoff(ctx, cfg, a.rdb, retention); err != nil {
-			a.Close()
-			return nil, err
-		}
+	ho, err := newHandoff(ctx, cfg, a.rdb, retention, log)
+	if err != nil {
+		a.Close()
+		return nil, err
 	}
 	var laws bot.Statutes
 	if dir := cfg.Knowledge.StatutesDir; dir != "" {

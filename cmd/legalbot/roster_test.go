@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/legalbot/legalbot/handoff"
 	"github.com/legalbot/legalbot/internal/redistest"
+	"github.com/legalbot/legalbot/internal/telegramtest"
 	"github.com/legalbot/legalbot/store"
 )
 
@@ -68,4 +71,56 @@ func TestRosterApplyAndShow(t *testing.T) {
 	if err := run(ctx, []string{"legalbot", "roster", "apply"}, env("LEGALBOT_CONFIG", good), nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
 		t.Errorf("apply without REDIS_URL: %v", err)
 	}
+}
+
+// A replica started without lawyers has no handoff; a roster applied while
+// it runs turns the handoff on without a restart, and one without lawyers
+// turns it off again.
+func TestHandoffTurnedOnAndOffWithoutRestart(t *testing.T) {
+	defer func(d time.Duration) { rosterInterval = d }(rosterInterval)
+	rosterInterval = 50 * time.Millisecond
+	srv := telegramtest.NewServer(t)
+	rdb := redistest.New(t)
+	apply := func(config string) {
+		t.Helper()
+		if err := run(context.Background(), []string{"legalbot", "roster", "apply"}, env("LEGALBOT_CONFIG", config, "REDIS_URL", rdb.URL), nil, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The roster in Redis has no lawyers (other tests share the database).
+	none := filepath.Join(t.TempDir(), "none.yaml")
+	os.WriteFile(none, []byte("handoff:\n  timezone: Asia/Shanghai\n  lawyers: []\n"), 0o644)
+	apply(none)
+	startServe(t, srv, "REDIS_URL", rdb.URL)
+
+	citizenChat := redistest.ID()
+	citizen := &conversation{t: t, srv: srv, chat: citizenChat, user: telegramtest.User(citizenChat, "小王", "", "zh"), next: int(redistest.ID())}
+	citizen.deliver = func(u tgbotapi.Update) { srv.PushUpdate(u) }
+	lawyer := &conversation{t: t, srv: srv, chat: 1001, user: telegramtest.User(1001, "王律师", "", "zh"), next: int(redistest.ID())}
+	lawyer.deliver = citizen.deliver
+	citizen.send(telegramtest.TextUpdate(citizenChat, citizen.user, "/lawyer"), "没有这个命令")
+	lawyer.send(telegramtest.TextUpdate(1001, lawyer.user, "/queue"), "不对您开放")
+
+	// waitFor sends text as c until a reply contains want.
+	waitFor := func(c *conversation, text, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ms := c.send(telegramtest.TextUpdate(c.chat, c.user, text))
+			if strings.Contains(ms[len(ms)-1].Plain, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%q never got a reply with %q; last: %q", text, want, ms[len(ms)-1].Plain)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	apply(filepath.Join("..", "..", "config", "testdata", "handoff.yaml"))
+	waitFor(lawyer, "/queue", "目前没有排队的案件")
+	citizen.send(telegramtest.TextUpdate(citizenChat, citizen.user, "/lawyer"), "请选择您的问题属于哪一类")
+
+	apply(none)
+	waitFor(lawyer, "/queue", "不对您开放")
+	citizen.send(telegramtest.TextUpdate(citizenChat, citizen.user, "/lawyer"), "没有这个命令")
 }

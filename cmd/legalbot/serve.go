@@ -35,8 +35,8 @@ const updateClaimTTL = 24 * time.Hour
 const timerInterval = 5 * time.Second
 
 // rosterInterval is how often a replica looks for a new roster in Redis
-// ("legalbot roster apply").
-const rosterInterval = 30 * time.Second
+// ("legalbot roster apply"); a variable for tests.
+var rosterInterval = 30 * time.Second
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
