@@ -81,7 +81,7 @@ func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error
 		// Emergency numbers come first, then (with a handoff) the offer of a
 		// lawyer with priority; the FAQ answer, if any, follows.
 		if sig.Urgency != UrgencyDeadline {
-			if r := e.emergencyReply(c); r.Text != "" {
+			if r := e.emergencyReply(c, sig.Urgency); r.Text != "" {
 				resp.Replies = append(resp.Replies, r)
 			}
 		}

@@ -525,6 +525,45 @@ func TestUrgentWithoutHandoffGetsEmergencyNumbers(t *testing.T) {
 	}
 }
 
+// Each kind of urgency gets the numbers meant for it: a crisis line for
+// self-harm, the women's rights hotline for violence, the police for any.
+func TestEmergencyNumbersFitTheUrgency(t *testing.T) {
+	kb, _, _ := knowledge.Builtin(time.Now())
+	e := bot.New(bot.Config{
+		KB: kb, Searcher: knowledge.NewIndex(kb, knowledge.NewAnalyzer(nil)), Policy: testPolicy,
+		Sessions: store.NewSessions(redistest.New(t).Client, time.Hour, time.Now), Texts: texts(t),
+		Signals: bot.DefaultDetector(), Emergency: config.Default().Handoff.Emergency,
+	})
+	for _, tc := range []struct {
+		text      string
+		want, not []string
+	}{
+		{"我不想活了", []string{"12356", "110", "120"}, []string{"12338"}},
+		{"I want to kill myself", []string{"12356", "Psychological assistance hotline"}, []string{"12338"}},
+		{"我老公打我，我该怎么办", []string{"110", "120", "12338"}, []string{"12356"}},
+		{"我儿子被刑事拘留了", []string{"110"}, []string{"12356", "12338", "120"}},
+	} {
+		resp, err := e.Handle(context.Background(), bot.Incoming{Citizen: "test:" + tc.text, Text: tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Replies) == 0 {
+			t.Fatalf("%q: no reply", tc.text)
+		}
+		first := resp.Replies[0].Text
+		for _, w := range tc.want {
+			if !strings.Contains(first, w) {
+				t.Errorf("%q: first reply lacks %s:\n%s", tc.text, w, first)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(first, n) {
+				t.Errorf("%q: first reply shows %s, not meant for it:\n%s", tc.text, n, first)
+			}
+		}
+	}
+}
+
 // Greetings, thanks and questions about the bot are answered in kind, not
 // searched, and leave no turn behind; a greeting with a question in it is
 // a question.

@@ -160,15 +160,18 @@ func (e *Engine) offerButton(c *turn, urgent bool) []Button {
 	return []Button{{Label: c.texts.OfferButton, Data: data}}
 }
 
-// emergencyReply lists the emergency numbers, said first to urgent messages.
-func (e *Engine) emergencyReply(c *turn) Reply {
+// emergencyReply lists the emergency numbers for an urgency, said first to
+// urgent messages.
+func (e *Engine) emergencyReply(c *turn, u Urgency) Reply {
 	numbers := e.cfg.Emergency
 	if len(numbers) == 0 && e.cfg.Handoff != nil {
 		numbers = e.roster().Emergency()
 	}
 	var lines []string
 	for _, n := range numbers {
-		lines = append(lines, n.Number+" "+n.Label(c.lang))
+		if n.ShownFor(u.String()) {
+			lines = append(lines, n.Number+" "+n.Label(c.lang))
+		}
 	}
 	if len(lines) == 0 {
 		return Reply{}

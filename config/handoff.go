@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ type Handoff struct {
 	// Overrides change one lawyer's hours on one date.
 	Overrides []OverrideConfig `yaml:"overrides"`
 	// Emergency lists the numbers shown to urgent cases. When the key is
-	// absent it is the three national numbers of defaultEmergency; when
+	// absent it is the national numbers of defaultEmergency; when
 	// present it replaces them.
 	Emergency []EmergencyNumber `yaml:"emergency"`
 }
@@ -80,6 +81,20 @@ type EmergencyNumber struct {
 	Number string `yaml:"number"`
 	Zh     string `yaml:"zh"`
 	En     string `yaml:"en"`
+	// For lists the kinds of urgency the number is shown for (see
+	// EmergencyUrgencies); empty means every kind. A crisis line belongs
+	// with self-harm, the women's rights hotline with violence.
+	For []string `yaml:"for,omitempty"`
+}
+
+// EmergencyUrgencies are the kinds of urgency that get emergency numbers,
+// by the names the bot's urgency detector gives them (a hearing or deadline
+// within days needs a lawyer, not an emergency number).
+var EmergencyUrgencies = []string{"detention", "violence", "self_harm"}
+
+// ShownFor reports whether the number is shown for the urgency named.
+func (e EmergencyNumber) ShownFor(urgency string) bool {
+	return len(e.For) == 0 || slices.Contains(e.For, urgency)
 }
 
 // Label returns what the number is for in lang: the English text for "en",
@@ -96,8 +111,11 @@ func (e EmergencyNumber) Label(lang string) string {
 func defaultEmergency() []EmergencyNumber {
 	return []EmergencyNumber{
 		{Number: "110", Zh: "报警", En: "Police"},
-		{Number: "120", Zh: "急救", En: "Ambulance"},
-		{Number: "12338", Zh: "妇女维权热线", En: "Women's rights hotline (All-China Women's Federation)"},
+		{Number: "120", Zh: "急救", En: "Ambulance", For: []string{"violence", "self_harm"}},
+		{Number: "12338", Zh: "妇女维权热线", En: "Women's rights hotline (All-China Women's Federation)", For: []string{"violence"}},
+		// The national psychological assistance hotline, answered in every
+		// province since 1 May 2025 (National Health Commission).
+		{Number: "12356", Zh: "心理援助热线", En: "Psychological assistance hotline", For: []string{"self_harm"}},
 	}
 }
 
@@ -270,7 +288,7 @@ func (h Handoff) Validate() error {
 	}
 
 	if len(h.Emergency) == 0 {
-		bad("handoff.emergency", "must list at least one number (remove the key for the defaults 110, 120, 12338)")
+		bad("handoff.emergency", "must list at least one number (remove the key for the defaults 110, 120, 12338, 12356)")
 	}
 	for i, e := range h.Emergency {
 		path := fmt.Sprintf("handoff.emergency[%d]", i)
@@ -282,6 +300,11 @@ func (h Handoff) Validate() error {
 		}
 		if strings.TrimSpace(e.En) == "" {
 			bad(path+".en", "must say what %s is for, in English", e.Number)
+		}
+		for j, u := range e.For {
+			if !slices.Contains(EmergencyUrgencies, u) {
+				bad(fmt.Sprintf("%s.for[%d]", path, j), "%q is not one of %s", u, strings.Join(EmergencyUrgencies, ", "))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -22,8 +22,9 @@ var exampleHandoff = func() string {
 
 const exampleEmergency = `  emergency:
     - {number: "110", zh: 报警, en: Police}
-    - {number: "120", zh: 急救, en: Ambulance}
-    - {number: "12338", zh: 妇女维权热线, en: Women's rights hotline (All-China Women's Federation)}
+    - {number: "120", zh: 急救, en: Ambulance, for: [violence, self_harm]}
+    - {number: "12338", zh: 妇女维权热线, en: Women's rights hotline (All-China Women's Federation), for: [violence]}
+    - {number: "12356", zh: 心理援助热线, en: Psychological assistance hotline, for: [self_harm]}
 `
 
 func loadYAML(t *testing.T, yaml string) (Config, error) {
@@ -184,6 +185,10 @@ func TestHandoffValidation(t *testing.T) {
 			h.Emergency = []EmergencyNumber{{Number: "call 110", Zh: "报警", En: "Police"}, {Number: "120"}}
 		},
 			[]string{`handoff.emergency[0].number: "call 110" is not a telephone number`, `handoff.emergency[1].zh: `, `handoff.emergency[1].en: `}},
+		{"emergency number for an unknown urgency", func(h *Handoff) {
+			h.Emergency = []EmergencyNumber{{Number: "12356", Zh: "心理援助热线", En: "Crisis line", For: []string{"self_harm", "sadness"}}}
+		},
+			[]string{`handoff.emergency[0].for[1]: "sadness" is not one of detention, violence, self_harm`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

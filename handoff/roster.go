@@ -206,7 +206,11 @@ func (r *Roster) ClaimWithin() time.Duration {
 // Emergency returns the emergency numbers shown to urgent cases. The caller
 // owns the returned slice.
 func (r *Roster) Emergency() []config.EmergencyNumber {
-	return slices.Clone(r.emergency)
+	out := slices.Clone(r.emergency)
+	for i := range out {
+		out[i].For = slices.Clone(out[i].For)
+	}
+	return out
 }
 
 // spans returns the lawyer's shifts on d: the overrides for that date if

@@ -96,8 +96,9 @@ func TestRosterAccessors(t *testing.T) {
 	}
 	wantEmergency := []config.EmergencyNumber{
 		{Number: "110", Zh: "报警", En: "Police"},
-		{Number: "120", Zh: "急救", En: "Ambulance"},
-		{Number: "12338", Zh: "妇女维权热线", En: "Women's rights hotline (All-China Women's Federation)"},
+		{Number: "120", Zh: "急救", En: "Ambulance", For: []string{"violence", "self_harm"}},
+		{Number: "12338", Zh: "妇女维权热线", En: "Women's rights hotline (All-China Women's Federation)", For: []string{"violence"}},
+		{Number: "12356", Zh: "心理援助热线", En: "Psychological assistance hotline", For: []string{"self_harm"}},
 	}
 	if diff := cmp.Diff(wantEmergency, r.Emergency()); diff != "" {
 		t.Errorf("Emergency() (-want +got):\n%s", diff)
@@ -108,8 +109,9 @@ func TestRosterAccessors(t *testing.T) {
 	l.Languages[0] = "fr"
 	r.Lawyers()[0].Specialties[0] = "tax"
 	r.Emergency()[0].Number = "999"
+	r.Emergency()[1].For[0] = "deadline"
 	r.Supervisors()[0] = 1
-	if got, _ := r.Lawyer(1001); !cmp.Equal(wang, got) || r.Emergency()[0].Number != "110" || !r.IsSupervisor(900001) {
+	if got, _ := r.Lawyer(1001); !cmp.Equal(wang, got) || r.Emergency()[0].Number != "110" || r.Emergency()[1].For[0] != "violence" || !r.IsSupervisor(900001) {
 		t.Error("changing a returned value changed the roster")
 	}
 }
