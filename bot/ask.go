@@ -96,6 +96,14 @@ func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error
 		}
 	}
 	d := e.decide(text, e.context(c))
+	if sig.Urgency == UrgencySelfHarm && d.Outcome != knowledge.Answer && len(resp.Replies) > 0 {
+		// After the crisis numbers, entries the search is unsure of, or
+		// "try other words", would be heartless: a word of care instead, and
+		// an open door to the legal problem.
+		resp.Replies = append(resp.Replies, Reply{Text: c.texts.SelfHarmCare})
+		e.remember(c, text, knowledge.Decline, "")
+		return e.disclaimOnce(c, resp), nil
+	}
 	switch d.Outcome {
 	case knowledge.Answer:
 		en := d.Hits[0].Entry

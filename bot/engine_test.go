@@ -562,6 +562,18 @@ func TestEmergencyNumbersFitTheUrgency(t *testing.T) {
 			}
 		}
 	}
+	// Self-harm that the FAQ cannot answer: after the numbers, a word of
+	// care, not "ask again in other words".
+	for _, msg := range []string{"我不想活了", "I want to kill myself"} {
+		resp, _ := e.Handle(context.Background(), bot.Incoming{Citizen: "test:care:" + msg, Text: msg})
+		all := allText(resp)
+		if !strings.Contains(all, "您不是一个人") && !strings.Contains(all, "You are not alone") {
+			t.Errorf("%q: no word of care:\n%s", msg, all)
+		}
+		if strings.Contains(all, "换个说法") || strings.Contains(all, "other words") {
+			t.Errorf("%q: told to rephrase:\n%s", msg, all)
+		}
+	}
 }
 
 // Greetings, thanks and questions about the bot are answered in kind, not

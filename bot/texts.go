@@ -69,6 +69,7 @@ type Texts struct {
 	OfferButton         string `yaml:"offer_button"`
 	UrgentFirst         string `yaml:"urgent_first"`
 	UrgentOffer         string `yaml:"urgent_offer"`
+	SelfHarmCare        string `yaml:"self_harm_care"`
 	IntakeCategory      string `yaml:"intake_category"`
 	IntakeRegion        string `yaml:"intake_region"`
 	IntakeSummary       string `yaml:"intake_summary"`
