@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/legalbot/legalbot/config"
 )
 
 // signalCase is one message and what Detect must say about it. matched,
@@ -545,5 +547,19 @@ func TestSignalSmallTalk(t *testing.T) {
 	}
 	if s := d.Detect("你好，他打我"); s.Urgency != UrgencyViolence || s.SmallTalk != SmallTalkNone {
 		t.Errorf("你好，他打我: %+v", s)
+	}
+}
+
+// The configuration names the urgencies an emergency number is for
+// (handoff.emergency[].for); each name must be one the detector gives.
+func TestEmergencyUrgenciesAreDetectorNames(t *testing.T) {
+	names := map[string]bool{}
+	for u := UrgencyNone; u <= UrgencySelfHarm; u++ {
+		names[u.String()] = true
+	}
+	for _, n := range config.EmergencyUrgencies {
+		if !names[n] {
+			t.Errorf("config.EmergencyUrgencies has %q, which no Urgency is called", n)
+		}
 	}
 }
