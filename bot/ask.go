@@ -78,12 +78,11 @@ func (e *Engine) ask(ctx context.Context, c *turn, text string) (Response, error
 		return e.disclaimOnce(c, resp), nil
 	}
 	if sig.Urgency > UrgencyNone {
-		// Emergency numbers come first, then (with a handoff) the offer of a
-		// lawyer with priority; the FAQ answer, if any, follows.
-		if sig.Urgency != UrgencyDeadline {
-			if r := e.emergencyReply(c, sig.Urgency); r.Text != "" {
-				resp.Replies = append(resp.Replies, r)
-			}
+		// Emergency numbers come first (none for a deadline), then (with a
+		// handoff) the offer of a lawyer with priority; the FAQ answer, if
+		// any, follows.
+		if r := e.emergencyReply(c, sig.Urgency); r.Text != "" {
+			resp.Replies = append(resp.Replies, r)
 		}
 		if e.handoffOn() {
 			c.sess.StateData = setValue(c.sess.StateData, "urgency", strconv.Itoa(int(sig.Urgency)))

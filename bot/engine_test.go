@@ -542,6 +542,8 @@ func TestEmergencyNumbersFitTheUrgency(t *testing.T) {
 		{"I want to kill myself", []string{"12356", "Psychological assistance hotline"}, []string{"12338"}},
 		{"我老公打我，我该怎么办", []string{"110", "120", "12338"}, []string{"12356"}},
 		{"我儿子被刑事拘留了", []string{"110"}, []string{"12356", "12338", "120"}},
+		// A hearing tomorrow needs a lawyer, not an emergency number.
+		{"明天就要开庭了，我该准备什么", nil, []string{"⚠️", "110", "12356"}},
 	} {
 		resp, err := e.Handle(context.Background(), bot.Incoming{Citizen: "test:" + tc.text, Text: tc.text})
 		if err != nil {

@@ -92,8 +92,12 @@ type EmergencyNumber struct {
 // within days needs a lawyer, not an emergency number).
 var EmergencyUrgencies = []string{"detention", "violence", "self_harm"}
 
-// ShownFor reports whether the number is shown for the urgency named.
+// ShownFor reports whether the number is shown for the urgency named: one
+// of EmergencyUrgencies that the number is for.
 func (e EmergencyNumber) ShownFor(urgency string) bool {
+	if !slices.Contains(EmergencyUrgencies, urgency) {
+		return false
+	}
 	return len(e.For) == 0 || slices.Contains(e.For, urgency)
 }
 

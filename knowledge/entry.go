@@ -40,9 +40,9 @@
 // the fuller coverage it gives nonsense raised false answers), and a rerank
 // of the top ten by the share of the query's character trigrams and word
 // pairs found in their texts (a proximity signal: LeCoQA recall@1 −0.5 to
-// −1.5 points, built-in −0.3 to −1). Raising the
-// answer's weight from 0.25 to 0.5 gained 1.4 points of recall@3 on LeCoQA
-// and 0.6 of recall@1 on the built-in set.
+// −1.5 points, built-in −0.3 to −1). Raising the answer's weight from 0.25
+// to 0.5 gained 1.4 points of recall@3 on LeCoQA and 0.6 of recall@1 on the
+// built-in set.
 //
 // The answer decision reads a certainty (certainty.go): a logistic model
 // over the evidence of the top hit and its runner-up, fitted on the
